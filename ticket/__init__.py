@@ -1,0 +1,3 @@
+"""ticket: a bracket order ticket for Tradovate futures accounts."""
+
+__version__ = "0.1.0"

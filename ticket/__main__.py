@@ -1,0 +1,3 @@
+from ticket.cli import main
+
+raise SystemExit(main())
