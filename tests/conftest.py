@@ -17,3 +17,40 @@ def openapi() -> dict:
     if not SPEC_2024.exists():
         pytest.skip(f"the Tradovate OpenAPI file is not at {SPEC_2024}")
     return json.loads(SPEC_2024.read_text())
+
+
+@pytest.fixture(autouse=True)
+def _isolated_dirs(tmp_path_factory, monkeypatch):
+    """Config, data and logs of the code under test go to a temporary folder, never to HOME."""
+    base = tmp_path_factory.mktemp("ticket-home")
+    monkeypatch.setenv("TICKET_CONFIG_DIR", str(base / "config"))
+    monkeypatch.setenv("TICKET_DATA_DIR", str(base / "data"))
+    monkeypatch.setenv("TICKET_LOG_DIR", str(base / "log"))
+    for name in (
+        "TICKET_API_URL",
+        "TICKET_USERNAME",
+        "TICKET_PASSWORD",
+        "TICKET_CID",
+        "TICKET_SEC",
+    ):
+        monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture
+def sim():
+    from ticket.sim.server import Simulator
+
+    with Simulator(seed=7) as simulator:
+        yield simulator
+
+
+@pytest.fixture
+def client(sim):
+    from ticket.broker.client import TradovateClient, make_http_client
+    from ticket.services import SIM_CREDENTIALS
+
+    http = make_http_client()
+    tradovate = TradovateClient(http, sim.base_url, device_id="test-device")
+    tradovate.sign_in(SIM_CREDENTIALS)
+    yield tradovate
+    http.close()

@@ -1,25 +1,200 @@
-"""Command line: `ticket` opens the window; subcommands do the same work without one."""
+"""Command line: `ticket` opens the window; the subcommands do the same work without one.
+
+Exit codes: 0 done or placed, 1 error (nothing sent), 2 usage, 3 rejected, 4 outcome unknown,
+5 penalised (nothing placed, wait and resend), 6 not placed (declined, or refused before sending).
+"""
 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from collections.abc import Sequence
+from datetime import UTC, datetime
+from decimal import Decimal, InvalidOperation
+from typing import TextIO
 
 from ticket import __version__
+
+EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
+EXIT_REJECTED, EXIT_UNKNOWN, EXIT_PENALISED, EXIT_NOT_PLACED = 3, 4, 5, 6
+
+
+def _connection_options() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--env",
+        choices=["sim", "demo", "live"],
+        default=None,
+        help="environment (default: the embedded simulator)",
+    )
+    common.add_argument("--api-url", help="any Tradovate-compatible API (or TICKET_API_URL)")
+    common.add_argument("--username", help="user whose credentials are in the keyring")
+    common.add_argument("--account", help="account name (default: the first active one)")
+    common.add_argument("--json", action="store_true", help="print JSON")
+    return common
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="ticket",
-        description="A bracket order ticket for Tradovate futures accounts.",
+        prog="ticket", description="A bracket order ticket for Tradovate futures accounts."
     )
     parser.add_argument("--version", action="version", version=f"ticket {__version__}")
+    parser.add_argument(
+        "--env",
+        choices=["sim", "demo", "live"],
+        default=None,
+        help="environment for the window (default: the embedded simulator)",
+    )
+    parser.add_argument("--api-url", help="any Tradovate-compatible API (or TICKET_API_URL)")
+    common = _connection_options()
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    sim = sub.add_parser("sim", help="run the Tradovate-compatible simulator on its own")
+    sim.add_argument("--port", type=int, default=8765)
+    sim.add_argument("--host", default="127.0.0.1")
+    sim.add_argument(
+        "--tick-interval",
+        type=float,
+        default=0.5,
+        help="seconds between price moves (0: prices stand still)",
+    )
+    sim.add_argument("--latency", type=float, default=0.0, help="added seconds per request")
+    sim.add_argument(
+        "--fail-orders",
+        type=int,
+        metavar="N",
+        default=0,
+        help="answer the next N placeOSO calls with HTTP 500",
+    )
+    sim.add_argument(
+        "--drop-orders",
+        choices=["before", "after"],
+        help="drop the connection of the next placeOSO, before or after recording",
+    )
+    sim.add_argument(
+        "--penalise-orders",
+        type=float,
+        metavar="SECONDS",
+        help="answer the next placeOSO with a p-ticket of SECONDS",
+    )
+    sim.add_argument(
+        "--reject-orders",
+        metavar="REASON",
+        help="refuse the next order call with this failureReason",
+    )
+    sim.add_argument(
+        "--partial-fill", type=int, metavar="QTY", help="the next entry fill fills only QTY"
+    )
+    sim.add_argument(
+        "--fail-leg", type=int, choices=[1, 2], help="the next OSO's bracket LEG fails to activate"
+    )
+
+    sub.add_parser("accounts", parents=[common], help="list accounts with cash balance")
+    contract = sub.add_parser("contract", parents=[common], help="show a contract's tick")
+    contract.add_argument("symbol")
+    sub.add_parser("orders", parents=[common], help="this account's orders with their legs")
+
+    place = sub.add_parser("place", parents=[common], help="place a bracketed order")
+    place.add_argument("--symbol", required=True)
+    place.add_argument("--side", choices=["buy", "sell"], required=True)
+    place.add_argument("--qty", type=int, required=True)
+    place.add_argument(
+        "--type",
+        dest="order_type",
+        default="limit",
+        choices=["market", "limit", "stop", "stoplimit", "mit"],
+    )
+    place.add_argument("--price", help="limit price (limit, stoplimit, mit)")
+    place.add_argument("--trigger", help="entry stop price (stop, stoplimit)")
+    place.add_argument("--tif", choices=["day", "gtc"], default="day")
+    place.add_argument("--stop-ticks", help="stop-loss distance in ticks")
+    place.add_argument("--stop-price", help="stop-loss absolute price")
+    place.add_argument("--stop-money", help="stop-loss in money per contract")
+    place.add_argument("--target-ticks", help="take-profit distance in ticks")
+    place.add_argument("--target-price", help="take-profit absolute price")
+    place.add_argument("--target-money", help="take-profit in money per contract")
+    place.add_argument("--target-r", help="take-profit as a multiple of the stop distance")
+    place.add_argument("--ref-price", help="market price a Market entry's exits are measured from")
+    place.add_argument(
+        "--override",
+        action="append",
+        default=[],
+        choices=["max_contracts", "max_risk", "max_ticks_from_last"],
+        help="pass a fat-finger limit on purpose",
+    )
+    place.add_argument("--dry-run", action="store_true", help="print the JSON body, send nothing")
+    place.add_argument(
+        "--yes", action="store_true", help="send without asking (the order is marked isAutomated)"
+    )
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, stdin: TextIO | None = None) -> int:
     parser = build_parser()
-    parser.parse_args(argv)
-    print("ticket: use --help for the commands.", file=sys.stderr)
-    return 0
+    args = parser.parse_args(argv)
+    if args.command is None:
+        from ticket.app import main as run_window
+
+        return run_window(env_name=args.env, api_url=args.api_url)
+    if args.command == "sim":
+        return _run_sim(args)
+    from ticket.cli_commands import run
+
+    return run(args, stdin or sys.stdin)
+
+
+def _run_sim(args: argparse.Namespace) -> int:
+    from ticket.domain.orders import FailureReason
+    from ticket.sim.server import SIM_PASSWORD, SIM_USERNAME, Simulator
+
+    sim = Simulator(host=args.host, port=args.port, tick_interval=args.tick_interval or None)
+    faults = sim.faults
+    if args.latency:
+        faults.add_latency(args.latency)
+    if args.fail_orders:
+        faults.fail_next("order/placeoso", times=args.fail_orders)
+    if args.drop_orders:
+        faults.drop_next("order/placeoso", when=args.drop_orders)
+    if args.penalise_orders:
+        faults.penalise_next("order/placeoso", seconds=args.penalise_orders)
+    if args.reject_orders:
+        try:
+            faults.reject_next(FailureReason(args.reject_orders))
+        except ValueError:
+            print(f"Unknown failureReason {args.reject_orders}", file=sys.stderr)
+            return EXIT_USAGE
+    if args.partial_fill:
+        faults.partial_fill_next(args.partial_fill)
+    if args.fail_leg:
+        faults.fail_leg_activation_next(args.fail_leg)
+    sim.start()
+    print(
+        f"Simulator on http://{args.host}:{sim.port}/v1  (login {SIM_USERNAME}/{SIM_PASSWORD},"
+        " account SIM1). Ctrl-C stops it.",
+        flush=True,
+    )
+    try:
+        sim.wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        sim.stop()
+    return EXIT_OK
+
+
+def decimal_arg(text: str | None, name: str) -> Decimal | None:
+    if text is None:
+        return None
+    try:
+        return Decimal(text)
+    except InvalidOperation:
+        raise ValueError(f"{name}: '{text}' is not a number.") from None
+
+
+def dumps(data: object) -> str:
+    return json.dumps(data, indent=2, default=str)
+
+
+def now() -> datetime:
+    return datetime.now(UTC)

@@ -1,0 +1,356 @@
+"""A thin, typed, blocking client for Tradovate's REST API.
+
+`TradovateClient` owns the session token and nothing else: no Qt, no keyring, no UI text beyond
+the error messages of `errors`. Call it from one worker thread at a time per operation; token
+renewal is locked so a poller and an order can share it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime, timedelta
+from typing import Any, TypeVar
+
+import httpx
+from pydantic import BaseModel, SecretStr, TypeAdapter
+
+from ticket import __version__
+from ticket.broker import errors
+from ticket.broker.models import (
+    AccessToken,
+    AccessTokenRequest,
+    Account,
+    CancelOrderRequest,
+    CashBalance,
+    Command,
+    Contract,
+    ContractMaturity,
+    Fill,
+    LiquidatePositionRequest,
+    ModifyOrderRequest,
+    Order,
+    OrderResult,
+    OrderVersion,
+    PlaceOrderRequest,
+    Position,
+    Product,
+)
+from ticket.credentials import Credentials
+from ticket.domain.orders import PlaceOsoRequest, PlaceOsoResult
+
+T = TypeVar("T")
+
+DEFAULT_TIMEOUT = httpx.Timeout(connect=5.0, read=10.0, write=5.0, pool=5.0)
+
+
+def make_http_client(timeout: httpx.Timeout = DEFAULT_TIMEOUT) -> httpx.Client:
+    """One pooled keep-alive client for the life of the app: orders reuse a warm connection."""
+    return httpx.Client(
+        timeout=timeout,
+        headers={"Accept": "application/json", "User-Agent": f"ticket/{__version__}"},
+        limits=httpx.Limits(max_keepalive_connections=4, keepalive_expiry=300),
+    )
+
+
+class Session(BaseModel):
+    model_config = {"frozen": True}
+
+    token: SecretStr
+    md_token: SecretStr | None
+    expires_at: datetime
+    user_id: int | None
+    name: str | None
+
+
+def _parse_list(model: type[T], data: Any) -> list[T]:
+    return TypeAdapter(list[model]).validate_python(data or [])  # type: ignore[valid-type]
+
+
+class TradovateClient:
+    """One method per endpoint, pydantic in and out.
+
+    Order calls (`place_oso`, `place_order`, `cancel_order`, `modify_order`,
+    `liquidate_position`) are never retried: a lost answer raises `OutcomeUnknown`.
+    """
+
+    def __init__(
+        self,
+        http: httpx.Client,
+        base_url: str,
+        *,
+        device_id: str,
+        app_id: str = "ticket",
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        renew_before: timedelta = timedelta(minutes=15),
+    ) -> None:
+        self.http = http
+        self.base_url = base_url.rstrip("/")
+        self.device_id = device_id
+        self.app_id = app_id
+        self._clock = clock
+        self._renew_before = renew_before
+        self._session: Session | None = None
+        self._credentials: Credentials | None = None
+        self._auth_lock = threading.RLock()
+
+    # -- session --
+
+    @property
+    def session(self) -> Session | None:
+        return self._session
+
+    def sign_in(self, credentials: Credentials) -> Session:
+        body = AccessTokenRequest(
+            name=credentials.username,
+            password=credentials.password.get_secret_value(),
+            app_id=self.app_id,
+            app_version=__version__,
+            device_id=self.device_id,
+            cid=credentials.cid,
+            sec=credentials.sec.get_secret_value(),
+        )
+        with self._auth_lock:
+            data = self._call("POST", "/auth/accesstokenrequest", body=body.to_wire(), auth=False)
+            self._session = self._session_from(data)
+            self._credentials = credentials
+            return self._session
+
+    def renew(self) -> Session:
+        with self._auth_lock:
+            data = self._call("GET", "/auth/renewaccesstoken", refresh=False)
+            self._session = self._session_from(data, keep=self._session)
+            return self._session
+
+    def sign_out(self) -> None:
+        with self._auth_lock:
+            self._session = None
+            self._credentials = None
+
+    def _session_from(self, data: Any, keep: Session | None = None) -> Session:
+        token = AccessToken.model_validate(data or {})
+        if token.error_text or token.access_token is None:
+            raise errors.AuthFailed(token.error_text or "Sign-in failed: no access token.")
+        expires = token.expiration_time or self._clock() + timedelta(minutes=80)
+        return Session(
+            token=token.access_token,
+            md_token=token.md_access_token or (keep.md_token if keep else None),
+            expires_at=expires,
+            user_id=token.user_id or (keep.user_id if keep else None),
+            name=token.name or (keep.name if keep else None),
+        )
+
+    def _refresh_if_due(self) -> None:
+        with self._auth_lock:
+            session = self._session
+            if session is None:
+                raise errors.NotAuthorized(401, "Not signed in.")
+            if self._clock() < session.expires_at - self._renew_before:
+                return
+            self._reauthenticate()
+
+    def _reauthenticate(self) -> None:
+        """Renew; sign in again only when renewal fails (sign-ins are rate-limited)."""
+        with self._auth_lock:
+            try:
+                self.renew()
+                return
+            except (errors.NotAuthorized, errors.AuthFailed, errors.HttpStatusError):
+                if self._credentials is None:
+                    raise
+            self.sign_in(self._credentials)
+
+    # -- transport --
+
+    def _call(
+        self,
+        method: str,
+        path: str,
+        *,
+        body: Mapping[str, object] | None = None,
+        params: Mapping[str, str | int] | None = None,
+        auth: bool = True,
+        order: bool = False,
+        refresh: bool = True,
+    ) -> Any:
+        if auth and refresh:
+            self._refresh_if_due()
+        response = self._send(method, path, body, params, auth, order)
+        if response.status_code == 401 and auth and refresh:
+            if order:
+                # Refused, so nothing was placed. Renew now so the trader's next click works,
+                # but never resend an order on our own.
+                with contextlib.suppress(errors.BrokerError):
+                    self._reauthenticate()
+                raise errors.NotAuthorized(
+                    401,
+                    "Nothing was placed: the session had expired. It has been renewed; "
+                    "place the order again.",
+                )
+            self._reauthenticate()  # a query is safe to repeat once with a fresh token
+            response = self._send(method, path, body, params, auth, order)
+        return self._read(response, order=order)
+
+    def _send(
+        self,
+        method: str,
+        path: str,
+        body: Mapping[str, object] | None,
+        params: Mapping[str, str | int] | None,
+        auth: bool,
+        order: bool,
+    ) -> httpx.Response:
+        headers = {"Content-Type": "application/json"} if body is not None else {}
+        if auth and self._session is not None:
+            headers["Authorization"] = f"Bearer {self._session.token.get_secret_value()}"
+        try:
+            return self.http.request(
+                method, f"{self.base_url}{path}", json=body, params=params, headers=headers
+            )
+        except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
+            raise errors.NotSent(f"Could not reach {self.base_url}: nothing was sent.") from exc
+        except (httpx.UnsupportedProtocol, httpx.InvalidURL) as exc:
+            raise errors.NotSent(f"'{self.base_url}' is not a usable API address.") from exc
+        except httpx.TransportError as exc:
+            if order:
+                raise errors.OutcomeUnknown(
+                    f"The connection failed after the order was sent ({type(exc).__name__})."
+                ) from exc
+            raise errors.ConnectionLost(
+                f"The answer from the server was lost ({type(exc).__name__})."
+            ) from exc
+
+    def _read(self, response: httpx.Response, *, order: bool) -> Any:
+        status = response.status_code
+        if status >= 500 and order:
+            # A gateway error can come after the order was recorded: only a look-up can tell.
+            raise errors.OutcomeUnknown(f"The server answered HTTP {status} to the order.")
+        if status >= 500:
+            raise errors.ServerError(status, f"The server failed (HTTP {status}). Try again.")
+        if status in (401, 403):
+            what = "Nothing was placed. " if order else ""
+            raise errors.NotAuthorized(
+                status,
+                f"{what}Not authorised (HTTP {status}): the session may have expired, or the API "
+                "key lacks permission (in LIVE, the device may not be approved).",
+            )
+        if status == 404:
+            raise errors.NotFound(404, "Not found (HTTP 404): check the environment and the name.")
+        if status in (423, 429):
+            raise errors.RateLimited(
+                status, f"Too many requests (HTTP {status}): Tradovate has paused this client."
+            )
+        if status != 200:
+            raise errors.HttpStatusError(status, f"Unexpected answer HTTP {status}.")
+        data = response.json() if response.content else None
+        if isinstance(data, dict) and "p-ticket" in data:
+            raise errors.Penalised(
+                str(data["p-ticket"]), float(data.get("p-time") or 0), bool(data.get("p-captcha"))
+            )
+        if isinstance(data, dict) and data.get("violations"):
+            raise errors.Rejected(None, "; ".join(map(str, data["violations"])))
+        return data
+
+    # -- accounts and contracts --
+
+    def me(self) -> dict[str, Any]:
+        """A cheap authenticated call: also keeps the pooled connection warm."""
+        data = self._call("GET", "/auth/me")
+        return data if isinstance(data, dict) else {}
+
+    def accounts(self) -> list[Account]:
+        return _parse_list(Account, self._call("GET", "/account/list"))
+
+    def cash_balance(self, account_id: int) -> CashBalance:
+        data = self._call(
+            "POST", "/cashBalance/getcashbalancesnapshot", body={"accountId": account_id}
+        )
+        balance = CashBalance.model_validate(data or {})
+        if balance.error_text:
+            raise errors.Rejected(None, balance.error_text)
+        return balance
+
+    def find_contract(self, name: str) -> Contract:
+        data = self._call("GET", "/contract/find", params={"name": name})
+        if not data:  # what Tradovate returns for an unknown name is not documented
+            raise errors.NotFound(404, f"No contract named {name}.")
+        return Contract.model_validate(data)
+
+    def suggest_contracts(self, text: str, limit: int = 10) -> list[Contract]:
+        return _parse_list(
+            Contract, self._call("GET", "/contract/suggest", params={"t": text, "l": limit})
+        )
+
+    def contract(self, contract_id: int) -> Contract:
+        return Contract.model_validate(
+            self._call("GET", "/contract/item", params={"id": contract_id})
+        )
+
+    def contract_maturity(self, maturity_id: int) -> ContractMaturity:
+        return ContractMaturity.model_validate(
+            self._call("GET", "/contractMaturity/item", params={"id": maturity_id})
+        )
+
+    def find_product(self, name: str) -> Product:
+        data = self._call("GET", "/product/find", params={"name": name})
+        if not data:
+            raise errors.NotFound(404, f"No product named {name}.")
+        return Product.model_validate(data)
+
+    def product(self, product_id: int) -> Product:
+        return Product.model_validate(self._call("GET", "/product/item", params={"id": product_id}))
+
+    # -- orders --
+
+    def place_oso(self, request: PlaceOsoRequest, p_ticket: str | None = None) -> PlaceOsoResult:
+        """Send one bracket. Returns only on success; raises Rejected, Penalised,
+        OutcomeUnknown, NotSent or NotAuthorized otherwise. Never retries."""
+        body: dict[str, object] = request.to_wire()
+        if p_ticket:
+            body["p-ticket"] = p_ticket
+        data = self._call("POST", "/order/placeoso", body=body, order=True)
+        result = PlaceOsoResult.model_validate(data or {})
+        if not result.succeeded:
+            raise errors.Rejected(result.failure_reason, result.failure_text)
+        return result
+
+    def place_order(self, request: PlaceOrderRequest) -> OrderResult:
+        return self._order_call("/order/placeorder", request.to_wire())
+
+    def cancel_order(self, request: CancelOrderRequest) -> OrderResult:
+        return self._order_call("/order/cancelorder", request.to_wire())
+
+    def modify_order(self, request: ModifyOrderRequest) -> OrderResult:
+        return self._order_call("/order/modifyorder", request.to_wire())
+
+    def liquidate_position(self, request: LiquidatePositionRequest) -> OrderResult:
+        return self._order_call("/order/liquidateposition", request.to_wire())
+
+    def _order_call(self, path: str, body: dict[str, object]) -> OrderResult:
+        result = OrderResult.model_validate(self._call("POST", path, body=body, order=True) or {})
+        if result.failure_reason not in (None, "Success") or result.failure_text:
+            raise errors.Rejected(result.failure_reason, result.failure_text)
+        return result
+
+    def orders(self) -> list[Order]:
+        return _parse_list(Order, self._call("GET", "/order/list"))
+
+    def order(self, order_id: int) -> Order:
+        return Order.model_validate(self._call("GET", "/order/item", params={"id": order_id}))
+
+    def order_versions(self, order_id: int) -> list[OrderVersion]:
+        data = self._call("GET", "/orderVersion/deps", params={"masterid": order_id})
+        return _parse_list(OrderVersion, data)
+
+    def commands(self) -> list[Command]:
+        return _parse_list(Command, self._call("GET", "/command/list"))
+
+    def positions(self) -> list[Position]:
+        return _parse_list(Position, self._call("GET", "/position/list"))
+
+    def fills(self) -> list[Fill]:
+        return _parse_list(Fill, self._call("GET", "/fill/list"))
+
+    def fills_of(self, order_id: int) -> list[Fill]:
+        return _parse_list(Fill, self._call("GET", "/fill/deps", params={"masterid": order_id}))

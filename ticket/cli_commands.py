@@ -1,0 +1,314 @@
+"""The CLI's subcommands, on the same services as the window."""
+
+from __future__ import annotations
+
+import argparse
+from datetime import date
+from decimal import Decimal
+from typing import TextIO
+
+from ticket.broker import errors
+from ticket.broker.contracts import resolve_contract
+from ticket.broker.orders import Outcome, Status, submit_oso
+from ticket.cli import (
+    EXIT_ERROR,
+    EXIT_NOT_PLACED,
+    EXIT_OK,
+    EXIT_PENALISED,
+    EXIT_REJECTED,
+    EXIT_UNKNOWN,
+    decimal_arg,
+    dumps,
+    now,
+)
+from ticket.credentials import KeyringStore, KeyringUnavailable
+from ticket.domain.build import AccountRef, build_place_oso, new_cl_ord_id
+from ticket.domain.instruments import Instrument
+from ticket.domain.orders import Action, OrderType, TimeInForce
+from ticket.domain.prices import PriceError
+from ticket.domain.rules import RiskSettings, assess
+from ticket.domain.summary import plan_lines
+from ticket.domain.ticket import BracketSpec, DistanceUnit, EntrySpec, TicketForm
+from ticket.services import (
+    Connection,
+    Environment,
+    NoCredentials,
+    find_credentials,
+    open_connection,
+    pick_account,
+    resolve_url,
+)
+
+ORDER_TYPES = {
+    "market": OrderType.MARKET,
+    "limit": OrderType.LIMIT,
+    "stop": OrderType.STOP,
+    "stoplimit": OrderType.STOP_LIMIT,
+    "mit": OrderType.MIT,
+}
+EXIT_FOR = {
+    Status.PLACED: EXIT_OK,
+    Status.REJECTED: EXIT_REJECTED,
+    Status.UNKNOWN: EXIT_UNKNOWN,
+    Status.PENALISED: EXIT_PENALISED,
+    Status.NOT_PLACED: EXIT_NOT_PLACED,
+}
+
+
+class UsageError(ValueError):
+    pass
+
+
+def run(args: argparse.Namespace, stdin: TextIO) -> int:
+    try:
+        url = resolve_url(args.env, args.api_url)
+    except ValueError as exc:
+        return _fail(str(exc))
+    connection = open_connection(url, sim_tick_interval=None)
+    try:
+        _sign_in(connection, args.username)
+        return COMMANDS[args.command](connection, args, stdin)
+    except (errors.BrokerError, NoCredentials, UsageError, PriceError, ValueError) as exc:
+        return _fail(
+            errors.describe_error(exc) if isinstance(exc, errors.BrokerError) else str(exc)
+        )
+    finally:
+        connection.close()
+
+
+def _fail(message: str) -> int:
+    import sys
+
+    print(f"ticket: {message}", file=sys.stderr)
+    return EXIT_ERROR
+
+
+def _sign_in(connection: Connection, username: str | None) -> None:
+    store = None
+    if connection.environment is not Environment.SIM:
+        try:
+            store = KeyringStore()
+        except KeyringUnavailable:
+            store = None
+    connection.client.sign_in(find_credentials(connection.environment, store, username))
+
+
+def _accounts(connection: Connection, args: argparse.Namespace, stdin: TextIO) -> int:
+    rows = []
+    for account in connection.client.accounts():
+        balance = connection.client.cash_balance(account.id)
+        rows.append(
+            {
+                "id": account.id,
+                "name": account.name,
+                "active": account.active,
+                "cash": balance.total_cash_value,
+                "netLiq": balance.net_liq,
+            }
+        )
+    if args.json:
+        print(dumps(rows))
+    else:
+        print(f"{connection.environment.value} {connection.base_url}")
+        for row in rows:
+            print(f"{row['name']:<16} id {row['id']:<10} cash {row['cash']:>14,.2f}")
+    return EXIT_OK
+
+
+def _contract(connection: Connection, args: argparse.Namespace, stdin: TextIO) -> int:
+    resolved = resolve_contract(connection.client, args.symbol, date.today())
+    i = resolved.instrument
+    data = {
+        "id": resolved.contract.id,
+        "name": resolved.contract.name,
+        "product": i.root,
+        "description": i.description,
+        "tickSize": i.tick_size,
+        "valuePerPoint": i.value_per_point,
+        "tickValue": i.tick_value,
+        "currency": i.currency,
+        "priceFormat": i.price_format.kind,
+        "source": "broker" if resolved.from_broker else "built-in table",
+    }
+    if args.json:
+        print(dumps(data))
+    else:
+        style = (
+            "in 32nds, e.g. 110'16.5"
+            if i.price_format.kind == "fractional"
+            else f"{i.price_format.places} decimals"
+        )
+        print(
+            f"{data['name']}  {i.description}  id {data['id']}\n"
+            f"tick {i.tick_size} = {i.tick_value.normalize():f} {i.currency} "
+            f"({i.value_per_point.normalize():f} per point), prices {style}  [{data['source']}]"
+        )
+    return EXIT_OK
+
+
+def _orders(connection: Connection, args: argparse.Namespace, stdin: TextIO) -> int:
+    client = connection.client
+    account = pick_account(client.accounts(), args.account)
+    orders = [o for o in client.orders() if o.account_id == account.id]
+    names: dict[int, str] = {}
+    rows = []
+    for order in sorted(orders, key=lambda o: o.id):
+        if order.contract_id and order.contract_id not in names:
+            names[order.contract_id] = client.contract(order.contract_id).name
+        versions = client.order_versions(order.id)
+        version = versions[-1] if versions else None
+        rows.append(
+            {
+                "id": order.id,
+                "parentId": order.parent_id,
+                "symbol": names.get(order.contract_id or 0),
+                "action": order.action.value,
+                "status": order.ord_status.value,
+                "qty": version.order_qty if version else None,
+                "type": version.order_type.value if version else None,
+                "price": version.price if version else None,
+                "stopPrice": version.stop_price if version else None,
+            }
+        )
+    if args.json:
+        print(dumps(rows))
+        return EXIT_OK
+    for row in rows:
+        if row["parentId"]:
+            continue
+        print(_order_text(row))
+        for leg in (r for r in rows if r["parentId"] == row["id"]):
+            print("   " + _order_text(leg))
+    if not rows:
+        print(f"No orders on {account.name}.")
+    return EXIT_OK
+
+
+def _order_text(row: dict[str, object]) -> str:
+    price = row["stopPrice"] if row["type"] in ("Stop", "TrailingStop") else row["price"]
+    return (
+        f"{row['id']:<10} {row['status']:<10} {row['action']:<4} {row['qty']} {row['symbol']} "
+        f"{row['type']} {price if price is not None else ''}"
+    )
+
+
+def _price(instrument: Instrument, text: str | None, name: str) -> Decimal | None:
+    if text is None:
+        return None
+    try:
+        return instrument.price_format.parse(text)
+    except PriceError as exc:
+        raise UsageError(f"{name}: {exc}") from None
+
+
+def _exit(
+    args: argparse.Namespace, instrument: Instrument, prefix: str, kind: OrderType
+) -> BracketSpec:
+    given = {
+        DistanceUnit.TICKS: getattr(args, f"{prefix}_ticks"),
+        DistanceUnit.PRICE: getattr(args, f"{prefix}_price"),
+        DistanceUnit.MONEY: getattr(args, f"{prefix}_money"),
+        DistanceUnit.R: getattr(args, f"{prefix}_r", None),
+    }
+    chosen = [(unit, text) for unit, text in given.items() if text is not None]
+    if len(chosen) > 1:
+        raise UsageError(f"Give the {prefix} in one unit only.")
+    if not chosen:
+        return BracketSpec(enabled=False, order_type=kind)
+    unit, text = chosen[0]
+    distance = (
+        _price(instrument, text, f"--{prefix}-price")
+        if unit is DistanceUnit.PRICE
+        else decimal_arg(text, f"--{prefix}-{unit.value.lower()}")
+    )
+    return BracketSpec(order_type=kind, unit=unit, distance=distance)
+
+
+def _form(args: argparse.Namespace, symbol: str, instrument: Instrument) -> TicketForm:
+    order_type = ORDER_TYPES[args.order_type]
+    reference = _price(instrument, args.ref_price, "--ref-price")
+    if order_type is OrderType.MARKET and reference is None:
+        raise UsageError(
+            "A Market entry needs --ref-price: its stop-loss and take-profit are measured from "
+            "the market price, and no live price is available to this command."
+        )
+    return TicketForm(
+        instrument=instrument,
+        symbol=symbol,
+        entry=EntrySpec(
+            action=Action.BUY if args.side == "buy" else Action.SELL,
+            qty=args.qty,
+            order_type=order_type,
+            price=_price(instrument, args.price, "--price"),
+            stop_price=_price(instrument, args.trigger, "--trigger"),
+            time_in_force=TimeInForce.GTC if args.tif == "gtc" else TimeInForce.DAY,
+        ),
+        stop_loss=_exit(args, instrument, "stop", OrderType.STOP),
+        take_profit=_exit(args, instrument, "target", OrderType.LIMIT),
+        reference_price=reference,
+        overrides=frozenset(args.override),
+    )
+
+
+def _place(connection: Connection, args: argparse.Namespace, stdin: TextIO) -> int:
+    client = connection.client
+    account = pick_account(client.accounts(), args.account)
+    resolved = resolve_contract(client, args.symbol, date.today())
+    form = _form(args, resolved.contract.name, resolved.instrument)
+    limits = RiskSettings().for_root(resolved.instrument.root)
+    moment = now()
+    assessment = assess(form, limits, moment)
+    for problem in assessment.problems:
+        print(f"{problem.severity.value}: {problem.field}: {problem.message}")
+    if not assessment.can_place:
+        print("Nothing was sent.")
+        return EXIT_ERROR
+    request = build_place_oso(
+        form,
+        AccountRef(id=account.id, name=account.name),
+        limits=limits,
+        now=moment,
+        cl_ord_id=new_cl_ord_id(),
+        is_automated=args.yes,
+        assessment=assessment,
+    )
+    if args.dry_run:
+        print(dumps(request.to_wire()))
+        return EXIT_OK
+    if not args.yes:
+        print(f"{connection.environment.value}  account {account.name}")
+        print("\n".join(plan_lines(form, assessment)))
+        print("Send this order? [y/N] ", end="", flush=True)
+        if stdin.readline().strip().lower() not in ("y", "yes"):
+            print("Not sent.")
+            return EXIT_NOT_PLACED
+    outcome = submit_oso(client, request)
+    _print_outcome(outcome, args.json)
+    return EXIT_FOR[outcome.status]
+
+
+def _print_outcome(outcome: Outcome, as_json: bool) -> None:
+    if as_json:
+        print(
+            dumps(
+                {
+                    "status": outcome.status.value,
+                    "orderId": outcome.order_id,
+                    "oso1Id": outcome.oso1_id,
+                    "oso2Id": outcome.oso2_id,
+                    "failureReason": outcome.failure_reason,
+                    "failureText": outcome.failure_text,
+                    "clOrdId": outcome.cl_ord_id,
+                    "message": outcome.message,
+                    "penaltySeconds": outcome.penalty_seconds,
+                    "reconciled": outcome.reconciled,
+                }
+            )
+        )
+        return
+    print(f"{outcome.status.value.upper()}: {outcome.message}")
+    if outcome.order_id:
+        print(f"order {outcome.order_id}  stop/target legs {outcome.oso1_id} {outcome.oso2_id}")
+
+
+COMMANDS = {"accounts": _accounts, "contract": _contract, "orders": _orders, "place": _place}

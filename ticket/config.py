@@ -1,0 +1,41 @@
+"""Where the ticket keeps its few non-secret files, and the install's device id."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from pathlib import Path
+
+import platformdirs
+
+APP = "ticket"
+
+
+def config_dir() -> Path:
+    override = os.environ.get("TICKET_CONFIG_DIR")
+    return Path(override) if override else Path(platformdirs.user_config_dir(APP))
+
+
+def data_dir() -> Path:
+    override = os.environ.get("TICKET_DATA_DIR")
+    return Path(override) if override else Path(platformdirs.user_data_dir(APP))
+
+
+def log_dir() -> Path:
+    override = os.environ.get("TICKET_LOG_DIR")
+    return Path(override) if override else Path(platformdirs.user_log_dir(APP))
+
+
+def device_id() -> str:
+    """A random id made once per install: Tradovate approves LIVE trading per device."""
+    path = config_dir() / "device-id"
+    try:
+        existing = path.read_text().strip()
+    except OSError:
+        existing = ""
+    if existing:
+        return existing
+    new = str(uuid.uuid4())
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(new + "\n")
+    return new

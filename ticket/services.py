@@ -1,0 +1,140 @@
+"""The services behind both the window and the CLI: pick the environment, start the embedded
+simulator when it is the one in use, find credentials, and sign in. No Qt here."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from urllib.parse import urlsplit
+
+from pydantic import SecretStr
+
+from ticket.broker.client import TradovateClient, make_http_client
+from ticket.broker.models import Account
+from ticket.config import device_id
+from ticket.credentials import Credentials, CredentialStore, KeyringUnavailable
+from ticket.sim.server import SIM_PASSWORD, SIM_USERNAME, Simulator
+
+DEMO_URL = "https://demo.tradovateapi.com/v1"
+LIVE_URL = "https://live.tradovateapi.com/v1"
+
+
+class Environment(StrEnum):
+    SIM = "SIM"
+    DEMO = "DEMO"
+    LIVE = "LIVE"
+    CUSTOM = "CUSTOM"
+
+
+def environment_of(url: str, simulator_url: str | None = None) -> Environment:
+    """The environment a URL really is, so the banner can never disagree with the connection."""
+    if simulator_url and url.rstrip("/") == simulator_url.rstrip("/"):
+        return Environment.SIM
+    host = (urlsplit(url).hostname or "").lower()
+    if host == "live.tradovateapi.com":
+        return Environment.LIVE
+    if host == "demo.tradovateapi.com":
+        return Environment.DEMO
+    return Environment.CUSTOM
+
+
+class NoCredentials(RuntimeError):
+    pass
+
+
+def credentials_from_env(env: Mapping[str, str] = os.environ) -> Credentials | None:
+    username, password = env.get("TICKET_USERNAME"), env.get("TICKET_PASSWORD")
+    if not username or not password:
+        return None
+    return Credentials(
+        username=username,
+        password=SecretStr(password),
+        cid=env.get("TICKET_CID", ""),
+        sec=SecretStr(env.get("TICKET_SEC", "")),
+    )
+
+
+SIM_CREDENTIALS = Credentials(username=SIM_USERNAME, password=SecretStr(SIM_PASSWORD))
+
+
+def find_credentials(
+    environment: Environment,
+    store: CredentialStore | None,
+    username: str | None,
+    env: Mapping[str, str] = os.environ,
+) -> Credentials:
+    if environment is Environment.SIM:
+        return SIM_CREDENTIALS
+    from_env = credentials_from_env(env)
+    if from_env is not None:
+        return from_env
+    user = username or env.get("TICKET_USERNAME")
+    if user and store is not None:
+        try:
+            stored = store.get(environment.value, user)
+        except KeyringUnavailable as exc:
+            raise NoCredentials(str(exc)) from exc
+        if stored is not None:
+            return stored
+    raise NoCredentials(
+        f"No credentials for {environment.value}: set TICKET_USERNAME, TICKET_PASSWORD, "
+        "TICKET_CID and TICKET_SEC, or sign in once in the window with "
+        "'remember in the system keyring'."
+    )
+
+
+@dataclass
+class Connection:
+    client: TradovateClient
+    environment: Environment
+    base_url: str
+    simulator: Simulator | None
+
+    def close(self) -> None:
+        self.client.http.close()
+        if self.simulator is not None:
+            self.simulator.stop()
+
+
+def resolve_url(
+    env_name: str | None, api_url: str | None, env: Mapping[str, str] = os.environ
+) -> str | None:
+    """The URL to use, or None for the embedded simulator."""
+    url = api_url or env.get("TICKET_API_URL")
+    if url:
+        return url
+    name = (env_name or "sim").upper()
+    if name == "DEMO":
+        return DEMO_URL
+    if name == "LIVE":
+        return LIVE_URL
+    if name == "SIM":
+        return None
+    raise ValueError(f"Unknown environment '{env_name}': use sim, demo or live.")
+
+
+def open_connection(url: str | None, *, sim_tick_interval: float | None = 0.5) -> Connection:
+    """Start the embedded simulator when `url` is None; no network call is made here."""
+    simulator = None
+    if url is None:
+        simulator = Simulator(tick_interval=sim_tick_interval).start()
+        url = simulator.base_url
+    client = TradovateClient(make_http_client(), url, device_id=device_id())
+    environment = environment_of(url, simulator.base_url if simulator else None)
+    return Connection(client=client, environment=environment, base_url=url, simulator=simulator)
+
+
+def pick_account(accounts: list[Account], name: str | None) -> Account:
+    active = [a for a in accounts if a.active]
+    if name:
+        for account in accounts:
+            if account.name == name:
+                return account
+        raise ValueError(
+            f"No account named {name}; you have: {', '.join(a.name for a in accounts) or 'none'}."
+        )
+    if not active:
+        raise ValueError("This login has no active account.")
+    return active[0]

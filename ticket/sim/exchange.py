@@ -1,0 +1,547 @@
+"""The simulator's market and order book: one account, prices moving in whole ticks, and orders
+that follow Tradovate's states.
+
+Entries work and fill when price allows; OSO legs are Suspended until their entry fills, then
+work with the entry's filled quantity; one leg filling cancels the other. Fills move positions
+and cash. All state sits behind one lock: the HTTP threads and the price thread share it.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+from ticket.domain.orders import Action, FailureReason, OrderType, OrdStatus
+from ticket.domain.prices import is_on_grid
+from ticket.sim.catalog import Catalog, SimContract
+from ticket.sim.faults import Faults
+
+SIM_ACCOUNT_ID = 700001
+SIM_USER_ID = 5001
+SIM_ACCOUNT_NAME = "SIM1"
+SIM_STARTING_CASH = Decimal(50000)
+
+
+class Refused(Exception):
+    """An order call the exchange refuses: becomes {failureReason, failureText} with HTTP 200."""
+
+    def __init__(self, reason: FailureReason, text: str) -> None:
+        super().__init__(text)
+        self.reason = reason
+        self.text = text
+
+
+def iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def _num(value: Decimal | None) -> float | None:
+    return None if value is None else float(value)
+
+
+def _trade_date(moment: datetime) -> dict[str, int]:
+    return {"year": moment.year, "month": moment.month, "day": moment.day}
+
+
+@dataclass
+class SimOrder:
+    id: int
+    account_id: int
+    contract: SimContract
+    action: Action
+    order_type: OrderType
+    qty: int
+    price: Decimal | None
+    stop_price: Decimal | None
+    peg: Decimal | None
+    time_in_force: str | None
+    text: str | None
+    status: OrdStatus
+    timestamp: datetime
+    version_id: int
+    cl_ord_id: str | None = None
+    parent_id: int | None = None
+    linked_id: int | None = None
+    legs: list[int] = field(default_factory=list)
+    filled: int = 0
+    fill_value: Decimal = Decimal(0)
+    triggered: bool = False
+    held: bool = False  # a partial fill waits for the next price move
+
+    def to_wire(self) -> dict[str, object]:
+        wire: dict[str, object] = {
+            "id": self.id,
+            "accountId": self.account_id,
+            "contractId": self.contract.id,
+            "timestamp": iso(self.timestamp),
+            "action": self.action.value,
+            "ordStatus": self.status.value,
+            "admin": False,
+        }
+        if self.parent_id:
+            wire["parentId"] = self.parent_id
+        if self.linked_id:
+            wire["linkedId"] = self.linked_id
+        return wire
+
+    def version_wire(self) -> dict[str, object]:
+        wire: dict[str, object] = {
+            "id": self.version_id,
+            "orderId": self.id,
+            "orderQty": self.qty,
+            "orderType": self.order_type.value,
+            "price": _num(self.price),
+            "stopPrice": _num(self.stop_price),
+            "pegDifference": _num(self.peg),
+            "timeInForce": self.time_in_force,
+            "text": self.text,
+        }
+        return {k: v for k, v in wire.items() if v is not None}
+
+
+@dataclass
+class SimPosition:
+    id: int
+    account_id: int
+    contract: SimContract
+    net: int = 0
+    net_price: Decimal | None = None
+    bought: int = 0
+    bought_value: Decimal = Decimal(0)
+    sold: int = 0
+    sold_value: Decimal = Decimal(0)
+    timestamp: datetime = field(default_factory=lambda: datetime.now(UTC))
+
+    def to_wire(self) -> dict[str, object]:
+        wire: dict[str, object] = {
+            "id": self.id,
+            "accountId": self.account_id,
+            "contractId": self.contract.id,
+            "timestamp": iso(self.timestamp),
+            "tradeDate": _trade_date(self.timestamp),
+            "netPos": self.net,
+            "bought": self.bought,
+            "boughtValue": float(self.bought_value),
+            "sold": self.sold,
+            "soldValue": float(self.sold_value),
+            "prevPos": 0,
+        }
+        if self.net_price is not None:
+            wire["netPrice"] = float(self.net_price)
+        return wire
+
+
+class Exchange:
+    def __init__(
+        self,
+        catalog: Catalog,
+        faults: Faults,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        seed: int | None = None,
+    ) -> None:
+        self.catalog = catalog
+        self.faults = faults
+        self.clock = clock
+        self.lock = threading.RLock()
+        self._rng = random.Random(seed)
+        self._next_id = 8_000_000
+        self.cash = SIM_STARTING_CASH
+        self.last: dict[int, Decimal] = {
+            c.id: catalog.start_price(c) for c in catalog.contracts.values()
+        }
+        self.orders: dict[int, SimOrder] = {}
+        self.commands: list[dict[str, object]] = []
+        self.fills: list[dict[str, object]] = []
+        self.positions: dict[int, SimPosition] = {}
+        self.listeners: list[Callable[[SimContract], None]] = []
+
+    def new_id(self) -> int:
+        self._next_id += 1
+        return self._next_id
+
+    # -- market --
+
+    def quote(self, contract: SimContract) -> tuple[Decimal, Decimal, Decimal]:
+        """(bid, ask, last): the bid is the last trade, the offer one tick above."""
+        last = self.last[contract.id]
+        return last, last + contract.instrument.tick_size, last
+
+    def set_price(self, symbol: str, price: Decimal) -> None:
+        with self.lock:
+            contract = self.catalog.by_name[symbol]
+            self.last[contract.id] = price
+            self._moved(contract)
+
+    def step(self, contracts: list[SimContract] | None = None) -> None:
+        """One move of the price process: each contract goes up, down or stays, by one tick."""
+        with self.lock:
+            for contract in contracts or list(self.catalog.contracts.values()):
+                move = self._rng.choice((-1, 0, 1))
+                if move:
+                    tick = contract.instrument.tick_size
+                    self.last[contract.id] = max(tick, self.last[contract.id] + move * tick)
+                    self._moved(contract)
+
+    def _moved(self, contract: SimContract) -> None:
+        for order in self.orders.values():
+            if order.contract is contract:
+                order.held = False
+        self._evaluate(contract)
+        for listener in self.listeners:
+            listener(contract)
+
+    # -- placing --
+
+    def account_for(self, body: dict[str, Any]) -> int:
+        account_id, spec = body.get("accountId"), body.get("accountSpec")
+        if account_id is None and spec is None:
+            raise Refused(FailureReason.UNKNOWN_REASON, "Violation: accountId is required")
+        if (account_id is not None and account_id != SIM_ACCOUNT_ID) or (
+            spec is not None and spec != SIM_ACCOUNT_NAME
+        ):
+            raise Refused(FailureReason.UNKNOWN_REASON, "Access is denied")
+        return SIM_ACCOUNT_ID
+
+    def _contract(self, symbol: object) -> SimContract:
+        contract = self.catalog.by_name.get(str(symbol))
+        if contract is None:
+            raise Refused(FailureReason.INVALID_CONTRACT, f"Unknown contract {symbol}")
+        return contract
+
+    def _price(self, body: dict[str, Any], key: str, contract: SimContract) -> Decimal | None:
+        value = body.get(key)
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise Refused(FailureReason.INVALID_PRICE, f"{key} must be a number")
+        price = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
+        if key != "pegDifference" and (
+            price <= 0 or not is_on_grid(price, contract.instrument.tick_size)
+        ):
+            raise Refused(FailureReason.INVALID_PRICE, f"{key} {value} is not a valid price")
+        return price
+
+    def _new_order(
+        self,
+        body: dict[str, Any],
+        contract: SimContract,
+        account_id: int,
+        qty: int,
+        status: OrdStatus,
+        parent_id: int | None = None,
+        automated: bool = False,
+    ) -> SimOrder:
+        try:
+            action = Action(body["action"])
+            order_type = OrderType(body["orderType"])
+        except (KeyError, ValueError):
+            raise Refused(FailureReason.UNKNOWN_REASON, "Violation: action and orderType") from None
+        price = self._price(body, "price", contract)
+        stop = self._price(body, "stopPrice", contract)
+        if order_type.needs_price and price is None:
+            raise Refused(FailureReason.INVALID_PRICE, f"{order_type.value} needs price")
+        if order_type.needs_stop_price and stop is None:
+            raise Refused(FailureReason.INVALID_PRICE, f"{order_type.value} needs stopPrice")
+        if order_type is OrderType.QTS:
+            raise Refused(FailureReason.UNSUPPORTED, "QTS orders are not simulated")
+        now = self.clock()
+        order = SimOrder(
+            id=self.new_id(),
+            account_id=account_id,
+            contract=contract,
+            action=action,
+            order_type=order_type,
+            qty=qty,
+            price=price,
+            stop_price=stop,
+            peg=self._price(body, "pegDifference", contract),
+            time_in_force=body.get("timeInForce"),
+            text=body.get("text"),
+            status=status,
+            timestamp=now,
+            version_id=0,
+            cl_ord_id=body.get("clOrdId"),
+            parent_id=parent_id,
+        )
+        order.version_id = self._command(order, "New", automated)
+        return order
+
+    def _command(
+        self, order: SimOrder, kind: str, automated: bool, cl_ord_id: str | None = None
+    ) -> int:
+        command_id = self.new_id()
+        command: dict[str, object] = {
+            "id": command_id,
+            "orderId": order.id,
+            "timestamp": iso(self.clock()),
+            "commandType": kind,
+            "commandStatus": "RiskPassed",
+            "isAutomated": automated,
+        }
+        if cl_ord_id or (kind == "New" and order.cl_ord_id):
+            command["clOrdId"] = cl_ord_id or order.cl_ord_id
+        self.commands.append(command)
+        return command_id
+
+    def _quantity(self, body: dict[str, Any]) -> int:
+        qty = body.get("orderQty")
+        if not isinstance(qty, int) or isinstance(qty, bool) or qty <= 0:
+            raise Refused(FailureReason.UNKNOWN_REASON, "Violation: orderQty must be above 0")
+        return qty
+
+    def place_oso(self, body: dict[str, Any]) -> dict[str, object]:
+        with self.lock:
+            account_id = self.account_for(body)
+            contract = self._contract(body.get("symbol"))
+            qty = self._quantity(body)
+            if not isinstance(body.get("bracket1"), dict):
+                raise Refused(FailureReason.UNKNOWN_REASON, "Violation: bracket1 is required")
+            automated = bool(body.get("isAutomated"))
+            entry = self._new_order(
+                body, contract, account_id, qty, OrdStatus.WORKING, automated=automated
+            )
+            legs = [body["bracket1"]] + ([body["bracket2"]] if body.get("bracket2") else [])
+            leg_orders = [
+                self._new_order(
+                    leg,
+                    contract,
+                    account_id,
+                    qty,
+                    OrdStatus.SUSPENDED,
+                    parent_id=entry.id,
+                    automated=automated,
+                )
+                for leg in legs
+            ]
+            if len(leg_orders) == 2:
+                leg_orders[0].linked_id, leg_orders[1].linked_id = (
+                    leg_orders[1].id,
+                    leg_orders[0].id,
+                )
+            for order in (entry, *leg_orders):
+                self._register(order)
+            entry.legs = [o.id for o in leg_orders]
+            self._evaluate(contract)
+            result: dict[str, object] = {"orderId": entry.id, "oso1Id": leg_orders[0].id}
+            if len(leg_orders) == 2:
+                result["oso2Id"] = leg_orders[1].id
+            return result
+
+    def _register(self, order: SimOrder) -> None:
+        if order.order_type.is_trailing and order.peg is None and order.stop_price is not None:
+            bid, ask, _ = self.quote(order.contract)
+            order.peg = order.stop_price - (bid if order.action is Action.SELL else ask)
+        self.orders[order.id] = order
+
+    def place_order(self, body: dict[str, Any]) -> dict[str, object]:
+        with self.lock:
+            account_id = self.account_for(body)
+            contract = self._contract(body.get("symbol"))
+            order = self._new_order(
+                body,
+                contract,
+                account_id,
+                self._quantity(body),
+                OrdStatus.WORKING,
+                automated=bool(body.get("isAutomated")),
+            )
+            self._register(order)
+            self._evaluate(contract)
+            return {"orderId": order.id}
+
+    def _working(self, order_id: object) -> SimOrder:
+        order = self.orders.get(order_id) if isinstance(order_id, int) else None
+        if order is None or order.account_id != SIM_ACCOUNT_ID:
+            raise Refused(FailureReason.UNKNOWN_REASON, "Access is denied")
+        if order.status.is_final:
+            raise Refused(FailureReason.TOO_LATE, f"Order is already {order.status.value}")
+        return order
+
+    def cancel(self, body: dict[str, Any]) -> dict[str, object]:
+        with self.lock:
+            order = self._working(body.get("orderId"))
+            command_id = self._command(
+                order, "Cancel", bool(body.get("isAutomated")), body.get("clOrdId")
+            )
+            order.status = OrdStatus.CANCELED
+            if not order.parent_id and order.filled == 0:
+                for leg_id in order.legs:  # an entry that never filled takes its legs with it
+                    leg = self.orders[leg_id]
+                    if not leg.status.is_final:
+                        leg.status = OrdStatus.CANCELED
+            return {"commandId": command_id}
+
+    def modify(self, body: dict[str, Any]) -> dict[str, object]:
+        with self.lock:
+            order = self._working(body.get("orderId"))
+            order.qty = self._quantity(body)
+            order.price = self._price(body, "price", order.contract) or order.price
+            order.stop_price = self._price(body, "stopPrice", order.contract) or order.stop_price
+            order.version_id = self._command(order, "Modify", bool(body.get("isAutomated")))
+            self._evaluate(order.contract)
+            return {"commandId": order.version_id}
+
+    def liquidate(self, body: dict[str, Any]) -> dict[str, object]:
+        with self.lock:
+            if body.get("accountId") != SIM_ACCOUNT_ID:
+                raise Refused(FailureReason.UNKNOWN_REASON, "Access is denied")
+            contract = self.catalog.contracts.get(body.get("contractId"))  # type: ignore[arg-type]
+            if contract is None:
+                raise Refused(FailureReason.INVALID_CONTRACT, "Unknown contract")
+            for order in self.orders.values():
+                if order.contract is contract and not order.status.is_final:
+                    order.status = OrdStatus.CANCELED
+            position = self.positions.get(contract.id)
+            if position is None or position.net == 0:
+                return {}
+            action = Action.SELL if position.net > 0 else Action.BUY
+            order = self._new_order(
+                {"action": action.value, "orderType": "Market"},
+                contract,
+                SIM_ACCOUNT_ID,
+                abs(position.net),
+                OrdStatus.WORKING,
+            )
+            self._register(order)
+            self._evaluate(contract)
+            return {"orderId": order.id}
+
+    # -- matching --
+
+    def _fill_price(self, order: SimOrder) -> Decimal | None:
+        bid, ask, _ = self.quote(order.contract)
+        buy = order.action is Action.BUY
+        touch = ask if buy else bid
+        kind = order.order_type
+        if kind.is_trailing and order.peg is not None and order.stop_price is not None:
+            trail = touch + order.peg
+            order.stop_price = min(order.stop_price, trail) if buy else max(order.stop_price, trail)
+        if kind.needs_stop_price and not order.triggered:
+            assert order.stop_price is not None
+            if (buy and ask >= order.stop_price) or (not buy and bid <= order.stop_price):
+                order.triggered = True
+            else:
+                return None
+        if kind in (OrderType.MARKET, OrderType.STOP, OrderType.TRAILING_STOP):
+            return touch
+        assert order.price is not None
+        if (buy and ask <= order.price) or (not buy and bid >= order.price):
+            return touch
+        return None
+
+    def _evaluate(self, contract: SimContract) -> None:
+        for _ in range(10):
+            progressed = False
+            for order in sorted(self.orders.values(), key=lambda o: o.id):
+                if order.contract is not contract or order.status is not OrdStatus.WORKING:
+                    continue
+                if order.held:
+                    continue
+                price = self._fill_price(order)
+                if price is not None:
+                    self._fill(order, price)
+                    progressed = True
+            if not progressed:
+                return
+
+    def _fill(self, order: SimOrder, price: Decimal) -> None:
+        qty = order.qty - order.filled
+        if not order.parent_id and order.legs:
+            partial = self.faults.take("partial", "")
+            if partial and int(partial["qty"]) < qty:  # type: ignore[call-overload]
+                qty = int(partial["qty"])  # type: ignore[call-overload]
+                order.held = True
+        order.filled += qty
+        order.fill_value += price * qty
+        order.status = OrdStatus.FILLED if order.filled >= order.qty else OrdStatus.WORKING
+        now = self.clock()
+        self.fills.append(
+            {
+                "id": self.new_id(),
+                "orderId": order.id,
+                "contractId": order.contract.id,
+                "timestamp": iso(now),
+                "tradeDate": _trade_date(now),
+                "action": order.action.value,
+                "qty": qty,
+                "price": float(price),
+                "active": True,
+                "finallyPaired": 0,
+            }
+        )
+        self._book(order, qty, price, now)
+        if order.legs:
+            self._activate_legs(order)
+        if order.linked_id and order.status is OrdStatus.FILLED:
+            other = self.orders[order.linked_id]
+            if not other.status.is_final:
+                other.status = OrdStatus.CANCELED
+
+    def _activate_legs(self, entry: SimOrder) -> None:
+        fault = (
+            self.faults.take("leg", "")
+            if any(self.orders[i].status is OrdStatus.SUSPENDED for i in entry.legs)
+            else None
+        )
+        for index, leg_id in enumerate(entry.legs, start=1):
+            leg = self.orders[leg_id]
+            if leg.status is OrdStatus.SUSPENDED:
+                if fault and fault["leg"] == index:
+                    leg.status = OrdStatus.REJECTED
+                    self._command(leg, "New", False)
+                    self.commands[-1]["commandStatus"] = "ExecutionRejected"
+                    continue
+                leg.status = OrdStatus.WORKING
+            if leg.status is OrdStatus.WORKING and leg.qty != entry.filled:
+                leg.qty = entry.filled
+                leg.version_id = self._command(leg, "Modify", False)
+
+    def _book(self, order: SimOrder, qty: int, price: Decimal, now: datetime) -> None:
+        contract = order.contract
+        position = self.positions.get(contract.id)
+        if position is None:
+            position = SimPosition(id=self.new_id(), account_id=order.account_id, contract=contract)
+            self.positions[contract.id] = position
+        signed = qty * order.action.sign
+        if order.action is Action.BUY:
+            position.bought += qty
+            position.bought_value += price * qty
+        else:
+            position.sold += qty
+            position.sold_value += price * qty
+        net = position.net
+        if net == 0 or (net > 0) == (signed > 0):
+            total = abs(net) + qty
+            position.net_price = (
+                (position.net_price or Decimal(0)) * abs(net) + price * qty
+            ) / total
+        else:
+            closing = min(qty, abs(net))
+            assert position.net_price is not None
+            pnl = (price - position.net_price) * closing * (1 if net > 0 else -1)
+            self.cash += pnl * contract.instrument.value_per_point
+            if qty > abs(net):
+                position.net_price = price
+            elif qty == abs(net):
+                position.net_price = None
+        position.net = net + signed
+        position.timestamp = now
+
+    # -- reading --
+
+    def open_pnl(self) -> Decimal:
+        total = Decimal(0)
+        for position in self.positions.values():
+            if position.net and position.net_price is not None:
+                last = self.last[position.contract.id]
+                total += (
+                    (last - position.net_price)
+                    * position.net
+                    * position.contract.instrument.value_per_point
+                )
+        return total

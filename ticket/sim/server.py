@@ -1,0 +1,451 @@
+"""The simulator's HTTP face: Tradovate's REST paths, bodies and status codes on 127.0.0.1.
+
+`Simulator` runs the server and the price process on background threads. It is the app's
+practice environment and every integration test's server; its fault switchboard (`faults`) and
+its request record (`requests`) are for tests.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import secrets
+import socket
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+from ticket.sim.catalog import Catalog
+from ticket.sim.exchange import (
+    SIM_ACCOUNT_ID,
+    SIM_ACCOUNT_NAME,
+    SIM_USER_ID,
+    Exchange,
+    Refused,
+    iso,
+)
+from ticket.sim.faults import Faults
+
+SIM_USERNAME = "sim"
+SIM_PASSWORD = "sim"  # the practice login: not a secret, the simulator accepts only this pair
+
+ORDER_ROUTES = {
+    "order/placeoso",
+    "order/placeorder",
+    "order/cancelorder",
+    "order/modifyorder",
+    "order/liquidateposition",
+}
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """One request as the simulator received it (the Authorization header is left out)."""
+
+    method: str
+    path: str
+    query: dict[str, str]
+    body: Any
+    received_at: float  # time.perf_counter() when the whole request had been read
+
+
+Reply = tuple[int, Any]
+
+
+class Simulator:
+    def __init__(
+        self,
+        *,
+        today: date | None = None,
+        seed: int | None = None,
+        tick_interval: float | None = None,
+        token_lifetime: timedelta = timedelta(minutes=90),
+        host: str = "127.0.0.1",
+        port: int = 0,
+    ) -> None:
+        self.faults = Faults()
+        self.catalog = Catalog(today or datetime.now(UTC).date())
+        self.exchange = Exchange(self.catalog, self.faults, seed=seed)
+        self.token_lifetime = token_lifetime
+        self._tick_interval = tick_interval
+        self._tokens: dict[str, datetime] = {}
+        self._penalties: dict[str, float] = {}
+        self._requests: list[Recorded] = []
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._threads: list[threading.Thread] = []
+        self._server = _HttpServer((host, port), _Handler, self)
+        self.routes: dict[str, Callable[[dict[str, str], Any], Reply]] = self._route_table()
+
+    # -- life cycle --
+
+    @property
+    def port(self) -> int:
+        return int(self._server.server_address[1])
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/v1"
+
+    def start(self) -> Simulator:
+        serve = threading.Thread(
+            target=self._server.serve_forever, args=(0.05,), name="sim-http", daemon=True
+        )
+        serve.start()
+        self._threads.append(serve)
+        if self._tick_interval:
+            prices = threading.Thread(target=self._run_prices, name="sim-prices", daemon=True)
+            prices.start()
+            self._threads.append(prices)
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._server.shutdown()
+        self._server.server_close()
+        for thread in self._threads:
+            thread.join(timeout=5)
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Block until `stop` is called (or `timeout` passes)."""
+        return self._stop.wait(timeout)
+
+    def __enter__(self) -> Simulator:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def _run_prices(self) -> None:
+        assert self._tick_interval
+        while not self._stop.wait(self._tick_interval):
+            self.exchange.step()
+
+    # -- for tests --
+
+    def requests(self, path: str | None = None) -> list[Recorded]:
+        with self._lock:
+            return [r for r in self._requests if path is None or r.path == path.lower().strip("/")]
+
+    def expire_tokens(self) -> None:
+        """Every token issued so far is expired from now on."""
+        with self._lock:
+            past = datetime.now(UTC) - timedelta(seconds=1)
+            self._tokens = dict.fromkeys(self._tokens, past)
+
+    def set_price(self, symbol: str, price: Decimal | str) -> None:
+        self.exchange.set_price(symbol, Decimal(price))
+
+    def entry_orders(self) -> int:
+        """How many entry orders (not bracket legs) the simulator holds."""
+        with self.exchange.lock:
+            return sum(1 for o in self.exchange.orders.values() if o.parent_id is None)
+
+    def front(self, root: str) -> str:
+        return next(
+            c.name
+            for c in self.catalog.contracts.values()
+            if c.is_front and c.instrument.root == root
+        )
+
+    # -- request handling --
+
+    def record(self, entry: Recorded) -> None:
+        with self._lock:
+            self._requests.append(entry)
+
+    def token_valid(self, header: str | None) -> bool:
+        if not header or not header.startswith("Bearer "):
+            return False
+        with self._lock:
+            expires = self._tokens.get(header[7:])
+        return expires is not None and expires > datetime.now(UTC)
+
+    def penalty(self, route: str, body: Any) -> dict[str, object] | None:
+        """A p-ticket answer if one is due; a resend with a ripe ticket passes."""
+        ticket = body.get("p-ticket") if isinstance(body, dict) else None
+        if ticket is not None:
+            with self._lock:
+                ripe_at = self._penalties.get(str(ticket))
+            if ripe_at is not None and ripe_at <= time.monotonic():
+                with self._lock:
+                    self._penalties.pop(str(ticket), None)
+                return None
+            if ripe_at is not None:
+                return {
+                    "p-ticket": ticket,
+                    "p-time": round(ripe_at - time.monotonic(), 1),
+                    "p-captcha": False,
+                }
+        fault = self.faults.take("penalty", route)
+        if fault is None:
+            return None
+        ticket = secrets.token_hex(12)
+        seconds = float(fault["seconds"])  # type: ignore[arg-type]
+        with self._lock:
+            self._penalties[ticket] = time.monotonic() + seconds
+        return {"p-ticket": ticket, "p-time": seconds, "p-captcha": bool(fault["captcha"])}
+
+    def _issue_token(self) -> dict[str, object]:
+        token = secrets.token_urlsafe(32)
+        expires = datetime.now(UTC) + self.token_lifetime
+        with self._lock:
+            self._tokens[token] = expires
+        return {
+            "accessToken": token,
+            "mdAccessToken": token,
+            "expirationTime": iso(expires),
+            "userStatus": "Active",
+            "userId": SIM_USER_ID,
+            "name": SIM_USERNAME,
+            "hasLive": False,
+        }
+
+    # -- the routes --
+
+    def _route_table(self) -> dict[str, Callable[[dict[str, str], Any], Reply]]:
+        ex = self.exchange
+        cat = self.catalog
+
+        def locked(fn: Callable[[], Any]) -> Reply:
+            with ex.lock:
+                return 200, fn()
+
+        def item(table: dict[int, Any], q: dict[str, str], wire: Callable[[Any], Any]) -> Reply:
+            try:
+                found = table.get(int(q.get("id", "")))
+            except ValueError:
+                return 400, "id must be a number"
+            return (200, wire(found)) if found is not None else (404, "Not found")
+
+        def masterid(q: dict[str, str]) -> int:
+            try:
+                return int(q.get("masterid", ""))
+            except ValueError:
+                return -1
+
+        def order_call(fn: Callable[[Any], Any]) -> Callable[[dict[str, str], Any], Reply]:
+            def call(q: dict[str, str], body: Any) -> Reply:
+                if not isinstance(body, dict):
+                    return 400, "JSON body required"
+                try:
+                    return 200, fn(body)
+                except Refused as refused:
+                    return 200, {"failureReason": refused.reason.value, "failureText": refused.text}
+
+            return call
+
+        account = {
+            "id": SIM_ACCOUNT_ID,
+            "name": SIM_ACCOUNT_NAME,
+            "userId": SIM_USER_ID,
+            "accountType": "Customer",
+            "active": True,
+            "clearingHouseId": 1,
+            "riskCategoryId": 1,
+            "autoLiqProfileId": 1,
+            "marginAccountType": "Speculator",
+            "legalStatus": "Individual",
+            "timestamp": iso(datetime(2026, 1, 2, tzinfo=UTC)),
+            "readonly": False,
+        }
+
+        def cash(q: dict[str, str], body: Any) -> Reply:
+            if not isinstance(body, dict) or body.get("accountId") != SIM_ACCOUNT_ID:
+                return 200, {"errorText": "Access is denied"}
+            with ex.lock:
+                open_pnl = ex.open_pnl()
+                return 200, {
+                    "totalCashValue": float(ex.cash),
+                    "netLiq": float(ex.cash + open_pnl),
+                    "openPnL": float(open_pnl),
+                    "realizedPnL": float(ex.cash - 50000),
+                    "totalPnL": float(ex.cash - 50000 + open_pnl),
+                    "initialMargin": 0.0,
+                    "maintenanceMargin": 0.0,
+                    "weekRealizedPnL": float(ex.cash - 50000),
+                }
+
+        def find_contract(q: dict[str, str], body: Any) -> Reply:
+            found = cat.by_name.get(q.get("name", "").upper())
+            return (200, found.to_wire()) if found else (404, "Not found")
+
+        def suggest(q: dict[str, str], body: Any) -> Reply:
+            try:
+                limit = int(q.get("l", "10"))
+            except ValueError:
+                return 400, "l must be a number"
+            return 200, [c.to_wire() for c in cat.suggest(q.get("t", ""), limit)]
+
+        def contract_items(q: dict[str, str], body: Any) -> Reply:
+            ids = [int(i) for i in q.get("ids", "").split(",") if i.strip().isdigit()]
+            return 200, [cat.contracts[i].to_wire() for i in ids if i in cat.contracts]
+
+        def find_product(q: dict[str, str], body: Any) -> Reply:
+            found = cat.products_by_name.get(q.get("name", "").upper())
+            return (200, found.to_wire()) if found else (404, "Not found")
+
+        def renew(q: dict[str, str], body: Any) -> Reply:
+            return 200, self._issue_token()
+
+        return {
+            "auth/accesstokenrequest": lambda q, body: (200, self._sign_in(body)),
+            "auth/renewaccesstoken": renew,
+            "auth/me": lambda q, b: (
+                200,
+                {
+                    "userId": SIM_USER_ID,
+                    "name": SIM_USERNAME,
+                    "fullName": "Practice Trader",
+                    "emailVerified": True,
+                    "isTrial": False,
+                },
+            ),
+            "account/list": lambda q, b: (200, [account]),
+            "account/item": lambda q, b: item({SIM_ACCOUNT_ID: account}, q, lambda a: a),
+            "account/find": lambda q, b: (
+                (200, account) if q.get("name") == SIM_ACCOUNT_NAME else (404, "Not found")
+            ),
+            "cashbalance/getcashbalancesnapshot": cash,
+            "contract/find": find_contract,
+            "contract/item": lambda q, b: item(cat.contracts, q, lambda c: c.to_wire()),
+            "contract/items": contract_items,
+            "contract/suggest": suggest,
+            "contractmaturity/item": lambda q, b: item(
+                cat.by_maturity, q, lambda c: c.maturity_wire()
+            ),
+            "product/find": find_product,
+            "product/item": lambda q, b: item(cat.products, q, lambda p: p.to_wire()),
+            "order/placeoso": order_call(ex.place_oso),
+            "order/placeorder": order_call(ex.place_order),
+            "order/cancelorder": order_call(ex.cancel),
+            "order/modifyorder": order_call(ex.modify),
+            "order/liquidateposition": order_call(ex.liquidate),
+            "order/list": lambda q, b: locked(lambda: [o.to_wire() for o in ex.orders.values()]),
+            "order/item": lambda q, b: locked(lambda: item(ex.orders, q, lambda o: o.to_wire())[1]),
+            "order/deps": lambda q, b: locked(
+                lambda: [o.to_wire() for o in ex.orders.values() if o.account_id == masterid(q)]
+            ),
+            "orderversion/deps": lambda q, b: locked(
+                lambda: [o.version_wire() for o in ex.orders.values() if o.id == masterid(q)]
+            ),
+            "command/list": lambda q, b: locked(lambda: list(ex.commands)),
+            "command/deps": lambda q, b: locked(
+                lambda: [c for c in ex.commands if c["orderId"] == masterid(q)]
+            ),
+            "position/list": lambda q, b: locked(
+                lambda: [p.to_wire() for p in ex.positions.values()]
+            ),
+            "position/deps": lambda q, b: locked(
+                lambda: [p.to_wire() for p in ex.positions.values() if p.account_id == masterid(q)]
+            ),
+            "fill/list": lambda q, b: locked(lambda: list(ex.fills)),
+            "fill/deps": lambda q, b: locked(
+                lambda: [f for f in ex.fills if f["orderId"] == masterid(q)]
+            ),
+        }
+
+    def _sign_in(self, body: Any) -> dict[str, object]:
+        if not isinstance(body, dict) or not body.get("name") or not body.get("password"):
+            return {"errorText": "Incorrect username or password. Please try again."}
+        if body.get("name") != SIM_USERNAME or body.get("password") != SIM_PASSWORD:
+            return {"errorText": "Incorrect username or password. Please try again."}
+        return self._issue_token()
+
+
+class _HttpServer(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self, address: tuple[str, int], handler: type, sim: Simulator) -> None:
+        super().__init__(address, handler)
+        self.sim = sim
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # without it keep-alive requests stall ~40 ms each
+    server: _HttpServer
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass  # quiet: tests and the app read the request record instead
+
+    def do_GET(self) -> None:
+        self._handle()
+
+    def do_POST(self) -> None:
+        self._handle()
+
+    def _handle(self) -> None:
+        sim = self.server.sim
+        parts = urlsplit(self.path)
+        length = int(self.headers.get("Content-Length") or 0)
+        raw = self.rfile.read(length) if length else b""
+        received = time.perf_counter()
+        if not parts.path.lower().startswith("/v1/"):
+            self._reply(404, "Not found")
+            return
+        route = parts.path[4:].strip("/").lower()
+        query = dict(parse_qsl(parts.query))
+        try:
+            body = json.loads(raw) if raw else None
+        except ValueError:
+            sim.record(Recorded(self.command, route, query, raw.decode(errors="replace"), received))
+            self._reply(400, "Malformed JSON")
+            return
+        sim.record(Recorded(self.command, route, query, body, received))
+        delay = sim.faults.delay_for(route)
+        if delay:
+            time.sleep(delay)
+        failing = sim.faults.take("status", route)
+        if failing:
+            self._reply(int(failing["status"]), "Internal Server Error")  # type: ignore[call-overload]
+            return
+        if sim.faults.take("drop_before", route) is not None:
+            self._drop()
+            return
+        handler = sim.routes.get(route)
+        if handler is None:
+            self._reply(404, "Not found")
+            return
+        if route != "auth/accesstokenrequest" and not sim.token_valid(
+            self.headers.get("Authorization")
+        ):
+            self._reply(401, "Access is denied")
+            return
+        penalty = sim.penalty(route, body)
+        if penalty:
+            self._reply(200, penalty)
+            return
+        reject = sim.faults.take("reject", route) if route in ORDER_ROUTES else None
+        if reject:
+            status, payload = (
+                200,
+                {"failureReason": reject["reason"], "failureText": reject["text"]},
+            )
+        else:
+            status, payload = handler(query, body)
+        if sim.faults.take("drop_after", route) is not None:
+            self._drop()
+            return
+        self._reply(status, payload)
+
+    def _reply(self, status: int, payload: Any) -> None:
+        data = (json.dumps(payload) if not isinstance(payload, str) else payload).encode()
+        self.send_response(status)
+        kind = "application/json" if not isinstance(payload, str) else "text/plain"
+        self.send_header("Content-Type", f"{kind}; charset=utf-8")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def _drop(self) -> None:
+        self.close_connection = True
+        with contextlib.suppress(OSError):
+            self.connection.shutdown(socket.SHUT_RDWR)
