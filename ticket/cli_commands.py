@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal
 from typing import TextIO
@@ -184,7 +185,7 @@ def _orders(connection: Connection, args: argparse.Namespace, stdin: TextIO) -> 
     return EXIT_OK
 
 
-def _order_text(row: dict[str, object]) -> str:
+def _order_text(row: Mapping[str, object]) -> str:
     price = row["stopPrice"] if row["type"] in ("Stop", "TrailingStop") else row["price"]
     return (
         f"{row['id']:<10} {row['status']:<10} {row['action']:<4} {row['qty']} {row['symbol']} "

@@ -57,6 +57,7 @@ class TicketField(StrEnum):
     TAKE_PROFIT = "take_profit.distance"
     TAKE_PROFIT_TYPE = "take_profit.order_type"
     TAKE_PROFIT_TIF = "take_profit.time_in_force"
+    COMMISSION = "commission"
 
 
 class Frozen(BaseModel):

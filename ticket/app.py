@@ -1,0 +1,60 @@
+"""The composition root of the window: settings, credential store, session, window."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from PySide6.QtCore import QSettings, QTimer
+from PySide6.QtWidgets import QApplication
+
+from ticket.config import config_dir
+from ticket.credentials import KeyringStore
+from ticket.services import credentials_from_env, environment_of, resolve_url
+from ticket.ui.icon import app_icon
+from ticket.ui.window import TicketWindow
+
+
+def settings() -> QSettings:
+    """Window state only, in the config dir (platformdirs). Never a secret."""
+    return QSettings(str(config_dir() / "window.ini"), QSettings.Format.IniFormat)
+
+
+def build_window() -> TicketWindow:
+    return TicketWindow(settings(), store_factory=KeyringStore)
+
+
+def main(env_name: str | None = None, api_url: str | None = None) -> int:
+    try:
+        url = resolve_url(env_name, api_url)
+    except ValueError as exc:
+        print(f"ticket: {exc}", file=sys.stderr)
+        return 2
+    existing = QApplication.instance()
+    app = existing if isinstance(existing, QApplication) else QApplication(sys.argv)
+    app.setApplicationName("ticket")
+    app.setApplicationDisplayName("ticket")
+    app.setDesktopFileName("ticket")
+    app.setWindowIcon(app_icon())
+    window = build_window()
+    window.show()
+
+    def connect() -> None:  # after the first paint, so the window shows at once
+        if url is None:
+            window.start(None)
+            return
+        credentials = credentials_from_env(os.environ)
+        if credentials is None:
+            store = KeyringStore()
+            user = str(window.settings.value("signin/user", ""))
+            try:
+                credentials = store.get(environment_of(url).value, user) if user else None
+            except Exception:
+                credentials = None
+        if credentials is None:
+            window.sign_in()
+        else:
+            window.start(url, credentials)
+
+    QTimer.singleShot(0, connect)
+    return app.exec()

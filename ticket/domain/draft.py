@@ -1,0 +1,168 @@
+"""The ticket as the window holds it: text as typed, read into a `TicketForm` on every edit.
+
+Reading text is where a typo becomes a problem at its field ("5000.3x is not a price"), so the
+window shows one list of problems whether they come from parsing or from the rules.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+
+from ticket.domain.instruments import Instrument
+from ticket.domain.orders import Action, OrderType, TimeInForce
+from ticket.domain.prices import PriceError
+from ticket.domain.rules import Assessment, FatFingerLimits, Problem, assess
+from ticket.domain.summary import order_line
+from ticket.domain.ticket import (
+    BracketSpec,
+    DistanceUnit,
+    EntrySpec,
+    TicketField,
+    TicketForm,
+)
+
+
+@dataclass(frozen=True)
+class Draft:
+    symbol: str = ""
+    action: Action = Action.BUY
+    qty: int = 1
+    order_type: OrderType = OrderType.LIMIT
+    price: str = ""
+    stop_price: str = ""
+    time_in_force: TimeInForce = TimeInForce.DAY
+    expire_time: datetime | None = None
+    text: str = ""
+    reference_price: str = ""
+    sl_enabled: bool = True
+    sl_type: OrderType = OrderType.STOP
+    sl_unit: DistanceUnit = DistanceUnit.TICKS
+    sl_distance: str = "8"
+    sl_limit_offset: int = 4
+    tp_enabled: bool = True
+    tp_type: OrderType = OrderType.LIMIT
+    tp_unit: DistanceUnit = DistanceUnit.R
+    tp_distance: str = "2"
+    commission: str = ""
+    overrides: frozenset[str] = field(default_factory=frozenset)
+
+    def with_(self, **changes: object) -> Draft:
+        return replace(self, **changes)  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    form: TicketForm | None
+    assessment: Assessment | None
+    problems: tuple[Problem, ...]
+    summary: str
+
+    @property
+    def can_place(self) -> bool:
+        return (
+            self.assessment is not None
+            and self.assessment.can_place
+            and not any(p.severity == "error" for p in self.problems)
+        )
+
+    def at(self, field: TicketField) -> tuple[Problem, ...]:
+        return tuple(p for p in self.problems if p.field == field)
+
+
+class _Reader:
+    def __init__(self, instrument: Instrument) -> None:
+        self.instrument = instrument
+        self.problems: list[Problem] = []
+
+    def price(self, text: str, field: TicketField) -> Decimal | None:
+        if not text.strip():
+            return None
+        try:
+            return self.instrument.price_format.parse(text)
+        except PriceError as exc:
+            self.problems.append(Problem(field=field, message=str(exc)))
+            return None
+
+    def number(self, text: str, field: TicketField, label: str) -> Decimal | None:
+        if not text.strip():
+            return None
+        try:
+            value = Decimal(text.strip().replace(",", ""))
+        except InvalidOperation:
+            value = None
+        if value is None or not value.is_finite():
+            self.problems.append(Problem(field=field, message=f"'{text}' is not a {label}."))
+            return None
+        return value
+
+    def distance(self, text: str, unit: DistanceUnit, field: TicketField) -> Decimal | None:
+        if unit is DistanceUnit.PRICE:
+            return self.price(text, field)
+        label = {
+            DistanceUnit.TICKS: "number of ticks",
+            DistanceUnit.MONEY: "money amount",
+            DistanceUnit.R: "multiple of R",
+        }[unit]
+        return self.number(text, field, label)
+
+
+def read_draft(draft: Draft, instrument: Instrument) -> tuple[TicketForm, list[Problem]]:
+    reader = _Reader(instrument)
+    commission = reader.number(draft.commission, TicketField.COMMISSION, "commission")
+    form = TicketForm(
+        instrument=instrument,
+        symbol=draft.symbol,
+        entry=EntrySpec(
+            action=draft.action,
+            qty=draft.qty,
+            order_type=draft.order_type,
+            price=reader.price(draft.price, TicketField.PRICE),
+            stop_price=reader.price(draft.stop_price, TicketField.STOP_PRICE),
+            time_in_force=draft.time_in_force,
+            expire_time=draft.expire_time,
+            text=draft.text or None,
+        ),
+        stop_loss=BracketSpec(
+            enabled=draft.sl_enabled,
+            order_type=draft.sl_type,
+            unit=draft.sl_unit,
+            distance=reader.distance(draft.sl_distance, draft.sl_unit, TicketField.STOP_LOSS),
+            limit_offset_ticks=draft.sl_limit_offset,
+        ),
+        take_profit=BracketSpec(
+            enabled=draft.tp_enabled,
+            order_type=draft.tp_type,
+            unit=draft.tp_unit,
+            distance=reader.distance(draft.tp_distance, draft.tp_unit, TicketField.TAKE_PROFIT),
+        ),
+        reference_price=reader.price(draft.reference_price, TicketField.REFERENCE_PRICE),
+        commission_per_contract=max(commission or Decimal(0), Decimal(0)),
+        overrides=draft.overrides,
+    )
+    return form, reader.problems
+
+
+def evaluate(
+    draft: Draft,
+    instrument: Instrument | None,
+    limits: FatFingerLimits,
+    now: datetime,
+    last_price: Decimal | None = None,
+) -> Evaluation:
+    if instrument is None or not draft.symbol:
+        problem = Problem(field=TicketField.SYMBOL, message="Choose a contract, e.g. ES or ESZ6.")
+        return Evaluation(form=None, assessment=None, problems=(problem,), summary="")
+    form, parse_problems = read_draft(draft, instrument)
+    if last_price is not None:
+        form = form.model_copy(update={"last_price": last_price})
+    assessment = assess(form, limits, now)
+    # A field that did not parse already has its message; the rule's "enter the price" would
+    # only repeat it less precisely.
+    parsed_fields = {p.field for p in parse_problems}
+    rule_problems = [p for p in assessment.problems if p.field not in parsed_fields]
+    problems = (*parse_problems, *rule_problems)
+    return Evaluation(
+        form=form, assessment=assessment, problems=problems, summary=order_line(form, assessment)
+    )

@@ -1,0 +1,66 @@
+"""The confirmation card: the whole plan, where it goes, Enter to send, Esc not to."""
+
+from __future__ import annotations
+
+import html
+
+from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QVBoxLayout, QWidget
+
+from ticket.domain.draft import Evaluation
+from ticket.domain.summary import plan_lines
+from ticket.services import Environment
+from ticket.ui.style import ENV_COLOURS, ENV_TITLES
+from ticket.ui.widgets import BUY_COLOUR, SELL_COLOUR
+
+
+class ConfirmDialog(QDialog):
+    def __init__(
+        self,
+        evaluation: Evaluation,
+        environment: Environment,
+        account: str,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        assert evaluation.form is not None and evaluation.assessment is not None
+        form = evaluation.form
+        self.setWindowTitle(f"Confirm order · {environment.value}")
+        self.setAccessibleName("Confirm order")
+        colour = ENV_COLOURS[environment]
+        side = BUY_COLOUR if form.entry.action.value == "Buy" else SELL_COLOUR
+        banner = QLabel(f"{ENV_TITLES[environment]} · account {html.escape(account)}")
+        banner.setStyleSheet(f"background:{colour}; color:white; font-weight:bold; padding:6px;")
+        headline = QLabel(html.escape(evaluation.summary))
+        headline.setStyleSheet(f"color:{side}; font-size:15px; font-weight:bold;")
+        headline.setWordWrap(True)
+        lines = plan_lines(form, evaluation.assessment)[2:]
+        card = QLabel("<pre style='font-size:12px'>" + html.escape("\n".join(lines)) + "</pre>")
+        card.setAccessibleName("Plan card")
+        warnings = [p.message for p in evaluation.problems if p.severity == "warning"]
+        buttons = QDialogButtonBox()
+        self.send = buttons.addButton("Send order", QDialogButtonBox.ButtonRole.AcceptRole)
+        self.send.setAccessibleName("Send order")
+        self.send.setDefault(True)
+        self.send.setAutoDefault(True)
+        cancel = buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
+        cancel.setAutoDefault(False)
+        buttons.accepted.connect(self._on_send)
+        buttons.rejected.connect(self.reject)
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(banner)
+        layout.addWidget(headline)
+        layout.addWidget(card)
+        if warnings:
+            note = QLabel("⚠ " + "<br>⚠ ".join(html.escape(w) for w in warnings))
+            note.setStyleSheet("color:#b26a00;")
+            note.setWordWrap(True)
+            layout.addWidget(note)
+        hint = QLabel("Enter sends · Esc cancels")
+        hint.setStyleSheet("color: palette(placeholder-text);")
+        layout.addWidget(hint)
+        layout.addWidget(buttons)
+
+    def _on_send(self) -> None:
+        self.send.setEnabled(False)  # a second Enter or click cannot send twice
+        self.accept()

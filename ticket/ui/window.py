@@ -1,0 +1,531 @@
+"""The ticket window: environment and account bar, contract, entry, two exits, the plan, Place,
+the outcome and the orders placed since start. It shows what the view-model says and sends
+what the domain builds; broker calls go through `SessionController`."""
+
+from __future__ import annotations
+
+import html
+import time
+from datetime import UTC, datetime
+
+from PySide6.QtCore import QSettings, QSignalBlocker, QStringListModel, Qt, QTimer
+from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QCompleter,
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QMainWindow,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+)
+
+from ticket.broker.contracts import ResolvedContract
+from ticket.broker.models import Account, CashBalance
+from ticket.broker.orders import Outcome, Status
+from ticket.credentials import Credentials, CredentialStore, KeyringUnavailable
+from ticket.domain.build import AccountRef, build_place_oso, new_cl_ord_id
+from ticket.domain.draft import Evaluation
+from ticket.domain.orders import Action, PlaceOsoRequest
+from ticket.domain.rules import OVERRIDE_DISTANCE, OVERRIDE_QTY, OVERRIDE_RISK
+from ticket.domain.ticket import TicketField
+from ticket.services import SIM_CREDENTIALS, Environment
+from ticket.ui.binding import Binder
+from ticket.ui.confirm import ConfirmDialog
+from ticket.ui.panels import BracketPanel, EntryPanel, PlanPanel
+from ticket.ui.session import SessionController
+from ticket.ui.signin import SignInDialog
+from ticket.ui.style import ENV_COLOURS, ENV_TITLES, STYLESHEET
+from ticket.ui.viewmodel import TicketViewModel
+from ticket.ui.widgets import BUY_COLOUR, ERROR_COLOUR, SELL_COLOUR, WARNING_COLOUR, FieldNote
+
+OVERRIDE_LABELS = {
+    OVERRIDE_QTY: "Allow more contracts than my limit",
+    OVERRIDE_RISK: "Allow more risk than my limit",
+    OVERRIDE_DISTANCE: "Allow an entry this far from the last price",
+}
+OUTCOME_COLOURS = {
+    Status.PLACED: BUY_COLOUR,
+    Status.REJECTED: ERROR_COLOUR,
+    Status.PENALISED: WARNING_COLOUR,
+    Status.NOT_PLACED: WARNING_COLOUR,
+    Status.UNKNOWN: ERROR_COLOUR,
+}
+COLUMNS = ["Time", "Side", "Contract", "Qty", "Entry", "SL", "TP", "Status", "Ids", "Latency"]
+
+
+class TicketWindow(QMainWindow):
+    def __init__(
+        self,
+        settings: QSettings,
+        store_factory: type[CredentialStore] | None = None,
+        default_symbol: str = "ES",
+    ) -> None:
+        super().__init__()
+        self.settings = settings
+        self._store_factory = store_factory
+        self._default_symbol = default_symbol
+        self.vm = TicketViewModel(parent=self)
+        self.session = SessionController(self)
+        self.binder = Binder(self.vm)
+        self.account: Account | None = None
+        self.contract: ResolvedContract | None = None
+        self.in_flight = False
+        self.confirm: ConfirmDialog | None = None
+        self._penalty: tuple[PlaceOsoRequest, str | None, float] | None = None
+        self._sent_at: dict[str, float] = {}
+        self._build()
+        self._connect_signals()
+        self._show_environment(None)
+        self.vm.refresh()
+        geometry = settings.value("window/geometry")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+
+    # -- layout --
+
+    def _build(self) -> None:
+        self.setStyleSheet(STYLESHEET)
+        self.frame = QFrame()
+        self.frame.setObjectName("envFrame")
+        outer = QVBoxLayout(self.frame)
+        outer.setContentsMargins(8, 0, 8, 8)
+
+        self.banner = QLabel()
+        self.banner.setAccessibleName("Environment")
+        self.banner.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        outer.addWidget(self.banner)
+
+        bar = QHBoxLayout()
+        self.account_box = QComboBox()
+        self.account_box.setAccessibleName("Account")
+        self.account_box.setMinimumWidth(120)
+        self.cash = QLabel("")
+        self.cash.setAccessibleName("Cash balance")
+        self.state = QLabel("Not connected")
+        self.state.setAccessibleName("Connection")
+        self.connect_button = QPushButton("Sign in…")
+        self.connect_button.setToolTip("Sign in to Tradovate DEMO, LIVE or another server")
+        self.practice_button = QPushButton("Practice")
+        self.practice_button.setToolTip("Trade on the built-in simulator")
+        bar.addWidget(QLabel("Account"))
+        bar.addWidget(self.account_box)
+        bar.addWidget(self.cash)
+        bar.addStretch(1)
+        bar.addWidget(self.state)
+        bar.addWidget(self.practice_button)
+        bar.addWidget(self.connect_button)
+        outer.addLayout(bar)
+
+        contract_row = QHBoxLayout()
+        self.symbol = QLineEdit()
+        self.symbol.setAccessibleName("Contract")
+        self.symbol.setPlaceholderText("ES, ESZ6, CL…")
+        self.symbol.setMaximumWidth(140)
+        self.completions = QStringListModel(self)
+        completer = QCompleter(self.completions, self)
+        completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        self.symbol.setCompleter(completer)
+        self.contract_info = QLabel("")
+        self.contract_info.setAccessibleName("Contract details")
+        self.contract_info.setWordWrap(True)
+        self.contract_note = FieldNote()
+        contract_row.addWidget(QLabel("Contract"))
+        contract_row.addWidget(self.symbol)
+        contract_row.addWidget(self.contract_info, 1)
+        outer.addLayout(contract_row)
+        outer.addWidget(self.contract_note)
+
+        self.entry = EntryPanel(self.vm, self.binder)
+        self.stop_loss = BracketPanel(self.vm, self.binder, stop_loss=True)
+        self.take_profit = BracketPanel(self.vm, self.binder, stop_loss=False)
+        self.brackets_note = FieldNote()
+        exits = QVBoxLayout()
+        exits.addWidget(self.stop_loss)
+        exits.addWidget(self.take_profit)
+        exits.addWidget(self.brackets_note)
+        exits.addStretch(1)
+        panels = QGridLayout()
+        panels.addWidget(self.entry, 0, 0)
+        panels.addLayout(exits, 0, 1)
+        panels.setColumnStretch(0, 1)
+        panels.setColumnStretch(1, 1)
+        outer.addLayout(panels)
+
+        self.plan = PlanPanel(self.vm, self.binder)
+        outer.addWidget(self.plan)
+
+        overrides = QHBoxLayout()
+        self.override_boxes: dict[str, QCheckBox] = {}
+        for code, label in OVERRIDE_LABELS.items():
+            box = QCheckBox(label)
+            box.setAccessibleName(label)
+            box.setVisible(False)
+            box.toggled.connect(self._on_override_toggled)
+            self.override_boxes[code] = box
+            overrides.addWidget(box)
+        overrides.addStretch(1)
+        outer.addLayout(overrides)
+
+        self.place_button = QPushButton("Place")
+        self.place_button.setObjectName("place")
+        self.place_button.setAccessibleName("Place")
+        self.place_button.setMinimumHeight(44)
+        outer.addWidget(self.place_button)
+
+        self.outcome = QLabel("")
+        self.outcome.setAccessibleName("Outcome")
+        self.outcome.setWordWrap(True)
+        self.outcome.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        outer.addWidget(self.outcome)
+
+        self.orders = QTableWidget(0, len(COLUMNS))
+        self.orders.setAccessibleName("Orders")
+        self.orders.setHorizontalHeaderLabels(COLUMNS)
+        self.orders.verticalHeader().setVisible(False)
+        self.orders.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.orders.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.orders.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.orders.setMinimumHeight(110)
+        outer.addWidget(self.orders, 1)
+
+        self.setCentralWidget(self.frame)
+        self.resize(940, 900)
+        self.setTabOrder(self.symbol, self.entry.side.buy)
+
+    def _connect_signals(self) -> None:
+        vm, session = self.vm, self.session
+        vm.evaluated.connect(self._on_evaluated)
+        session.connecting.connect(self._on_connecting)
+        session.connected.connect(self._on_connected)
+        session.failed.connect(self._on_failed)
+        session.balance.connect(self._on_balance)
+        session.contract_resolved.connect(self._on_contract_resolved)
+        session.contract_failed.connect(self._on_contract_failed)
+        session.suggestions.connect(self._on_suggestions)
+        session.order_done.connect(self._on_order_done)
+        self.account_box.currentIndexChanged.connect(self._on_account_changed)
+        self.symbol.returnPressed.connect(self._on_symbol_entered)
+        self.symbol.editingFinished.connect(self._on_symbol_entered)
+        self._suggest_timer = QTimer(self, singleShot=True, interval=200)
+        self._suggest_timer.timeout.connect(lambda: session.suggest(self.symbol.text()))
+        self.symbol.textEdited.connect(lambda _: self._suggest_timer.start())
+        self.place_button.clicked.connect(self.place)
+        self.connect_button.clicked.connect(self.sign_in)
+        self.practice_button.clicked.connect(lambda: self.start(None))
+        for key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            QShortcut(QKeySequence(key), self, self._on_enter)
+        QShortcut(QKeySequence("Ctrl+B"), self, lambda: vm.update(action=Action.BUY))
+        QShortcut(QKeySequence("Ctrl+S"), self, lambda: vm.update(action=Action.SELL))
+        QShortcut(QKeySequence("Ctrl+Up"), self, lambda: vm.update(qty=vm.draft.qty + 1))
+        QShortcut(QKeySequence("Ctrl+Down"), self, lambda: vm.update(qty=max(vm.draft.qty - 1, 0)))
+        self._penalty_timer = QTimer(self, interval=250)
+        self._penalty_timer.timeout.connect(self._on_penalty_tick)
+        self._warm_timer = QTimer(self, interval=60_000)
+        self._warm_timer.timeout.connect(session.keep_warm)
+        self._warm_timer.start()
+
+    # -- connection --
+
+    def start(self, url: str | None, credentials: Credentials | None = None) -> None:
+        """Connect: None means the embedded simulator. Runs off the GUI thread."""
+        self.account = None
+        self.contract = None
+        self.account_box.clear()
+        self.vm.set_contract("", None)
+        self.session.connect_with_url(url, credentials or SIM_CREDENTIALS)
+
+    def sign_in(self) -> None:
+        store = self._store()
+        dialog = SignInDialog(store, str(self.settings.value("signin/user", "")), self)
+        if dialog.exec() != SignInDialog.DialogCode.Accepted or dialog.result_request is None:
+            return
+        request = dialog.result_request
+        self.settings.setValue("signin/user", request.credentials.username)
+        if request.remember and store is not None:
+            try:
+                store.set(request.environment.value, request.credentials)
+            except KeyringUnavailable as exc:
+                self.outcome.setText(html.escape(str(exc)))
+        self.start(request.url, request.credentials)
+
+    def _store(self) -> CredentialStore | None:
+        if self._store_factory is None:
+            return None
+        try:
+            return self._store_factory()
+        except KeyringUnavailable as exc:
+            self.outcome.setText(html.escape(str(exc)))
+            return None
+
+    def _show_environment(self, environment: Environment | None) -> None:
+        colour = ENV_COLOURS[environment] if environment else "#757575"
+        title = ENV_TITLES[environment] if environment else "Not connected"
+        self.banner.setText(title)
+        self.banner.setStyleSheet(
+            f"background:{colour}; color:white; font-weight:bold; font-size:14px; padding:6px;"
+        )
+        self.frame.setStyleSheet(f"QFrame#envFrame {{ border: 4px solid {colour}; }}")
+        self.setWindowTitle(f"ticket — {environment.value if environment else 'not connected'}")
+
+    def _on_connecting(self, text: str) -> None:
+        self._show_environment(None)
+        self.state.setText(text)
+        self._update_place()
+
+    def _on_connected(self, environment: Environment, accounts: list[Account]) -> None:
+        self._show_environment(environment)
+        expires = self.session.token_expires
+        until = f", token until {expires.astimezone():%H:%M}" if expires else ""
+        self.state.setText(f"Connected{until}")
+        with QSignalBlocker(self.account_box):
+            self.account_box.clear()
+            for account in accounts:
+                self.account_box.addItem(account.name)
+        self._on_account_changed(0 if accounts else -1)
+        text = self.symbol.text().strip() or self._default_symbol
+        self.symbol.setText(text)
+        self.session.resolve(text)
+
+    def _on_failed(self, message: str) -> None:
+        self.state.setText("Error")
+        self.outcome.setText(f"<span style='color:{ERROR_COLOUR}'>{html.escape(message)}</span>")
+        if self.in_flight:
+            self.in_flight = False
+        self._update_place()
+
+    def _on_account_changed(self, index: int) -> None:
+        self.account = (
+            self.session.accounts[index] if 0 <= index < len(self.session.accounts) else None
+        )
+        self.cash.setText("")
+        if self.account is not None:
+            self.session.load_balance(self.account)
+        self._update_place()
+
+    def _on_balance(self, account: Account, cash: CashBalance) -> None:
+        if account is self.account and cash.total_cash_value is not None:
+            self.cash.setText(f"cash {cash.total_cash_value:,.2f}")
+            self.plan.balance = cash.total_cash_value
+
+    # -- contract --
+
+    def _on_symbol_entered(self) -> None:
+        text = self.symbol.text().strip().upper()
+        if not text or (self.contract and self.contract.contract.name == text):
+            return
+        self.contract_info.setText(f"Looking up {html.escape(text)}…")
+        self.session.resolve(text)
+
+    def _on_suggestions(self, text: str, contracts: list) -> None:
+        self.completions.setStringList([c.name for c in contracts])
+
+    def _on_contract_resolved(self, text: str, resolved: ResolvedContract) -> None:
+        self.contract = resolved
+        instrument = resolved.instrument
+        with QSignalBlocker(self.symbol):
+            self.symbol.setText(resolved.contract.name)
+        style = (
+            "32nds (110'16.5)"
+            if instrument.price_format.kind == "fractional"
+            else f"{instrument.price_format.places} decimals"
+        )
+        self.contract_info.setText(
+            f"<b>{html.escape(instrument.description)}</b> · tick {instrument.tick_size} = "
+            f"{instrument.tick_value.normalize():f} {instrument.currency} · prices in {style}"
+        )
+        self.contract_note.show_problems(())
+        self.vm.set_contract(resolved.contract.name, instrument)
+
+    def _on_contract_failed(self, text: str, message: str) -> None:
+        self.contract = None
+        self.contract_info.setText("")
+        self.vm.set_contract("", None)
+        from ticket.domain.rules import Problem
+
+        self.contract_note.show_problems(
+            (Problem(field=TicketField.SYMBOL, message=f"{text}: {message}"),)
+        )
+
+    # -- evaluation --
+
+    def _on_evaluated(self, evaluation: Evaluation) -> None:
+        self.brackets_note.show_problems(evaluation.at(TicketField.BRACKETS))
+        codes = {p.code for p in evaluation.problems if p.code}
+        for code, box in self.override_boxes.items():
+            box.setVisible(code in codes or box.isChecked())
+        self._update_place()
+
+    def _on_override_toggled(self) -> None:
+        chosen = frozenset(c for c, box in self.override_boxes.items() if box.isChecked())
+        self.vm.set("overrides", chosen)
+
+    def place_allowed(self) -> bool:
+        return (
+            self.account is not None
+            and self.contract is not None
+            and self.vm.evaluation.can_place
+            and not self.in_flight
+            and self._penalty_left() <= 0
+            and self.confirm is None
+        )
+
+    def _update_place(self) -> None:
+        evaluation = self.vm.evaluation
+        allowed = self.place_allowed()
+        self.place_button.setEnabled(allowed)
+        side = BUY_COLOUR if self.vm.draft.action is Action.BUY else SELL_COLOUR
+        self.place_button.setStyleSheet(f"QPushButton#place:enabled {{ background: {side}; }}")
+        if self.in_flight:
+            text = "Sending…"
+        elif self._penalty_left() > 0:
+            text = f"Wait {self._penalty_left():.0f} s (Tradovate penalty)"
+        elif evaluation.summary:
+            text = evaluation.summary
+        else:
+            text = "Place"
+        self.place_button.setText(text)
+
+    # -- placing --
+
+    def _on_enter(self) -> None:
+        if self.place_allowed():
+            self.place()
+
+    def place(self) -> None:
+        """Open the confirmation card for the ticket as it stands."""
+        if not self.place_allowed():
+            return
+        evaluation = self.vm.evaluation
+        assert evaluation.form is not None and self.account is not None
+        request = build_place_oso(
+            evaluation.form,
+            AccountRef(id=self.account.id, name=self.account.name),
+            limits=self.vm.limits,
+            now=datetime.now(UTC),
+            cl_ord_id=new_cl_ord_id(),
+            is_automated=False,
+            assessment=evaluation.assessment,
+        )
+        environment = self.session.environment or Environment.CUSTOM
+        self.confirm = ConfirmDialog(evaluation, environment, self.account.name, self)
+        self.confirm.accepted.connect(lambda: self._send(request, evaluation))
+        self.confirm.finished.connect(self._on_confirm_closed)
+        self._update_place()
+        self.confirm.open()
+
+    def _on_confirm_closed(self) -> None:
+        self.confirm = None
+        self._update_place()
+
+    def _send(self, request: PlaceOsoRequest, evaluation: Evaluation) -> None:
+        p_ticket = None
+        if self._penalty is not None:
+            penalised, ticket, _ = self._penalty
+            if penalised.model_copy(update={"cl_ord_id": None}) == request.model_copy(
+                update={"cl_ord_id": None}
+            ):
+                request, p_ticket = penalised, ticket  # the same order: resend with its ticket
+            self._penalty = None
+        self.in_flight = True
+        self._sent_at[request.cl_ord_id or ""] = time.perf_counter()
+        self._add_row(request, evaluation)
+        self.outcome.setText("Sending…")
+        self._update_place()
+        self._pending = (request, evaluation)
+        self.session.place(request, p_ticket)
+
+    def _add_row(self, request: PlaceOsoRequest, evaluation: Evaluation) -> None:
+        assert evaluation.form is not None and evaluation.assessment is not None
+        fmt = evaluation.form.instrument.format_price
+        a = evaluation.assessment
+        entry = request.price if request.price is not None else request.stop_price
+        values = [
+            datetime.now().strftime("%H:%M:%S"),
+            request.action.value,
+            request.symbol,
+            str(request.order_qty),
+            f"{request.order_type.value} {fmt(entry) if entry is not None else ''}".strip(),
+            fmt(a.stop.price) if a.stop else "–",
+            fmt(a.target.price) if a.target else "–",
+            "sending",
+            "",
+            "",
+        ]
+        self.orders.insertRow(0)
+        for column, value in enumerate(values):
+            item = QTableWidgetItem(value)
+            item.setData(Qt.ItemDataRole.UserRole, request.cl_ord_id)
+            self.orders.setItem(0, column, item)
+
+    def _row_of(self, cl_ord_id: str | None) -> int:
+        for row in range(self.orders.rowCount()):
+            item = self.orders.item(row, 0)
+            if item is not None and item.data(Qt.ItemDataRole.UserRole) == cl_ord_id:
+                return row
+        return -1
+
+    def _on_order_done(self, outcome: Outcome) -> None:
+        self.in_flight = False
+        request, _ = self._pending
+        colour = OUTCOME_COLOURS[outcome.status]
+        text = f"<b style='color:{colour}'>{outcome.status.value.replace('_', ' ').upper()}</b> "
+        if outcome.status is Status.PLACED:
+            legs = " · ".join(
+                f"{name} {i}"
+                for name, i in (("leg 1", outcome.oso1_id), ("leg 2", outcome.oso2_id))
+                if i
+            )
+            text += f"order {outcome.order_id} · {legs}"
+            if outcome.reconciled:
+                text += f"<br>{html.escape(outcome.message)}"
+        else:
+            text += html.escape(outcome.message)
+        if outcome.latency_ms is not None:
+            text += f" <span style='color:gray'>({outcome.latency_ms:.0f} ms)</span>"
+        self.outcome.setText(text)
+        row = self._row_of(outcome.cl_ord_id)
+        if row >= 0:
+            ids = "/".join(
+                str(i) for i in (outcome.order_id, outcome.oso1_id, outcome.oso2_id) if i
+            )
+            latency = f"{outcome.latency_ms:.0f} ms" if outcome.latency_ms is not None else ""
+            for column, value in (
+                (7, outcome.status.value.replace("_", " ")),
+                (8, ids),
+                (9, latency),
+            ):
+                cell = self.orders.item(row, column)
+                if cell is not None:
+                    cell.setText(value)
+        if outcome.status is Status.PENALISED:
+            ready = time.monotonic() + (outcome.penalty_seconds or 0)
+            self._penalty = (request, outcome.p_ticket, ready)
+            self._penalty_timer.start()
+        if self.account is not None:
+            self.session.load_balance(self.account)
+        self._update_place()
+
+    def _penalty_left(self) -> float:
+        return self._penalty[2] - time.monotonic() if self._penalty else 0.0
+
+    def _on_penalty_tick(self) -> None:
+        if self._penalty_left() <= 0:
+            self._penalty_timer.stop()
+        self._update_place()
+
+    # -- life cycle --
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.settings.setValue("window/geometry", self.saveGeometry())
+        self.settings.sync()
+        self.session.close()
+        super().closeEvent(event)
