@@ -37,7 +37,15 @@ from ticket.domain.ticket import (
 )
 from ticket.ui.binding import Binder
 from ticket.ui.viewmodel import TicketViewModel
-from ticket.ui.widgets import FieldNote, SideToggle, StepEdit, Stepper
+from ticket.ui.widgets import (
+    GAIN_COLOUR,
+    LOSS_COLOUR,
+    WARNING_COLOUR,
+    FieldNote,
+    SideToggle,
+    StepEdit,
+    Stepper,
+)
 
 TIFS = (TimeInForce.DAY, TimeInForce.GTC, TimeInForce.GTD, TimeInForce.IOC, TimeInForce.FOK)
 UNIT_LABELS = {
@@ -258,13 +266,14 @@ class BracketPanel(QGroupBox):
         if side is None or evaluation.form is None or not self.isChecked():
             self.result.setText("–")
             return
-        self.result.setText(describe_side(evaluation.form.instrument, side))
+        colour = LOSS_COLOUR if self.stop_loss else GAIN_COLOUR
+        self.result.setText(describe_side(evaluation.form.instrument, side, colour))
 
 
-def describe_side(instrument: Instrument, side: Side) -> str:
+def describe_side(instrument: Instrument, side: Side, colour: str) -> str:
     return (
-        f"<b>{instrument.format_price(side.price)}</b> &nbsp; {side.ticks} ticks · "
-        f"{side.per_contract:,.2f} {instrument.currency} per contract"
+        f"<b style='color:{colour}'>{instrument.format_price(side.price)}</b> &nbsp; "
+        f"{side.ticks} ticks · {side.per_contract:,.2f} {instrument.currency} per contract"
     )
 
 
@@ -291,6 +300,7 @@ class PlanPanel(QGroupBox):
         self.commission = _labelled(QLineEdit(), "Commission")
         self.commission.setPlaceholderText("0.00")
         self.commission.setAlignment(Qt.AlignmentFlag.AlignRight)
+        self.commission.setMaximumWidth(110)
         self.commission_note = FieldNote()
         self._suggested: int | None = None
 
@@ -317,6 +327,7 @@ class PlanPanel(QGroupBox):
         row.addWidget(QLabel("Commission per contract, round turn"))
         row.addWidget(self.commission)
         row.addWidget(self.commission_note, 1)
+        row.addStretch(1)
         grid.addWidget(commission_row, 3, 0, 1, 3)
 
         binder.line(self.commission, "commission")
@@ -341,18 +352,20 @@ class PlanPanel(QGroupBox):
                 label.setText("–")
         else:
             ccy = form.instrument.currency
-            self.risk.setText(self._side_text(plan.risk, ccy, "not limited: no stop-loss"))
-            self.reward.setText(self._side_text(plan.reward, ccy, "no take-profit"))
+            self.risk.setText(
+                self._side_text(plan.risk, ccy, "not limited: no stop-loss", LOSS_COLOUR)
+            )
+            self.reward.setText(self._side_text(plan.reward, ccy, "no take-profit", GAIN_COLOUR))
             self.ratio.setText(f"<b>{plan.reward_to_risk}</b>" if plan.reward_to_risk else "–")
         self._resize()
 
     @staticmethod
-    def _side_text(side: Side | None, currency: str, missing: str) -> str:
+    def _side_text(side: Side | None, currency: str, missing: str, colour: str) -> str:
         if side is None:
-            return missing
+            return f"<span style='color:{WARNING_COLOUR}'>{missing}</span>"
         return (
-            f"<b>{side.total:,.2f} {currency}</b><br>{side.ticks} ticks · "
-            f"{side.per_contract:,.2f} per contract"
+            f"<b style='color:{colour}'>{side.total:,.2f} {currency}</b><br>{side.ticks} ticks"
+            f" · {side.per_contract:,.2f} per contract"
         )
 
     def _resize(self) -> None:

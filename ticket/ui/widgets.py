@@ -22,6 +22,8 @@ from ticket.domain.rules import Problem, Severity
 BUY_COLOUR = "#15803d"
 SELL_COLOUR = "#c62828"
 ERROR_COLOUR = "#d32f2f"
+LOSS_COLOUR = "#c62828"
+GAIN_COLOUR = "#15803d"
 WARNING_COLOUR = "#b26a00"
 
 Stepper = Callable[[str, int], str | None]

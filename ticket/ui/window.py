@@ -7,6 +7,7 @@ from __future__ import annotations
 import html
 import time
 from datetime import UTC, datetime
+from decimal import Decimal
 
 from PySide6.QtCore import QSettings, QSignalBlocker, QStringListModel, Qt, QTimer
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
@@ -60,6 +61,13 @@ OUTCOME_COLOURS = {
     Status.UNKNOWN: ERROR_COLOUR,
 }
 COLUMNS = ["Time", "Side", "Contract", "Qty", "Entry", "SL", "TP", "Status", "Ids", "Latency"]
+
+
+def money(value: Decimal) -> str:
+    """At least two decimals, more only when the value has them (ZN's tick is 15.625)."""
+    text = f"{value.normalize():f}"
+    decimals = len(text.partition(".")[2])
+    return f"{value:,.{max(decimals, 2)}f}"
 
 
 class TicketWindow(QMainWindow):
@@ -154,7 +162,7 @@ class TicketWindow(QMainWindow):
         exits.addWidget(self.brackets_note)
         exits.addStretch(1)
         panels = QGridLayout()
-        panels.addWidget(self.entry, 0, 0)
+        panels.addWidget(self.entry, 0, 0, Qt.AlignmentFlag.AlignTop)
         panels.addLayout(exits, 0, 1)
         panels.setColumnStretch(0, 1)
         panels.setColumnStretch(1, 1)
@@ -198,7 +206,7 @@ class TicketWindow(QMainWindow):
         outer.addWidget(self.orders, 1)
 
         self.setCentralWidget(self.frame)
-        self.resize(940, 900)
+        self.resize(940, 820)
         self.setTabOrder(self.symbol, self.entry.side.buy)
 
     def _connect_signals(self) -> None:
@@ -340,7 +348,7 @@ class TicketWindow(QMainWindow):
         )
         self.contract_info.setText(
             f"<b>{html.escape(instrument.description)}</b> · tick {instrument.tick_size} = "
-            f"{instrument.tick_value.normalize():f} {instrument.currency} · prices in {style}"
+            f"{money(instrument.tick_value)} {instrument.currency} · prices in {style}"
         )
         self.contract_note.show_problems(())
         self.vm.set_contract(resolved.contract.name, instrument)

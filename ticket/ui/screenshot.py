@@ -1,0 +1,55 @@
+"""Render the window on the simulator with a sample bracket filled in, and save it as a PNG.
+
+Run under a real X server (scripts/screenshot uses Xvfb): python -m ticket.ui.screenshot OUT.png
+"""
+
+from __future__ import annotations
+
+import sys
+
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication
+
+from ticket.app import settings
+from ticket.domain.orders import Action, OrderType
+from ticket.domain.ticket import DistanceUnit
+from ticket.ui.icon import app_icon
+from ticket.ui.window import TicketWindow
+
+
+def main(path: str) -> int:
+    app = QApplication(sys.argv)
+    app.setWindowIcon(app_icon())
+    window = TicketWindow(settings())
+    window.resize(940, 860)
+    window.show()
+    window.start(None)
+
+    def fill() -> None:
+        if window.contract is None:
+            QTimer.singleShot(100, fill)
+            return
+        window.vm.update(
+            action=Action.BUY,
+            qty=2,
+            order_type=OrderType.LIMIT,
+            price="5998.50",
+            sl_distance="8",
+            sl_unit=DistanceUnit.TICKS,
+            tp_distance="2",
+            tp_unit=DistanceUnit.R,
+        )
+        QTimer.singleShot(300, save)
+
+    def save() -> None:
+        window.grab().save(path)
+        print(f"saved {path}")
+        window.close()
+        app.quit()
+
+    QTimer.singleShot(0, fill)
+    return app.exec()
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1] if len(sys.argv) > 1 else "screenshot.png"))
