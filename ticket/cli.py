@@ -89,11 +89,18 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument(
         "--fail-leg", type=int, choices=[1, 2], help="the next OSO's bracket LEG fails to activate"
     )
+    sim.add_argument(
+        "--no-market-data",
+        action="store_true",
+        help="refuse quote subscriptions, as a login without market data",
+    )
 
     sub.add_parser("accounts", parents=[common], help="list accounts with cash balance")
     contract = sub.add_parser("contract", parents=[common], help="show a contract's tick")
     contract.add_argument("symbol")
     sub.add_parser("orders", parents=[common], help="this account's orders with their legs")
+    quote = sub.add_parser("quote", parents=[common], help="bid, ask and last from market data")
+    quote.add_argument("symbol")
 
     place = sub.add_parser("place", parents=[common], help="place a bracketed order")
     place.add_argument("--symbol", required=True)
@@ -168,10 +175,11 @@ def _run_sim(args: argparse.Namespace) -> int:
         faults.partial_fill_next(args.partial_fill)
     if args.fail_leg:
         faults.fail_leg_activation_next(args.fail_leg)
+    sim.market_data.refuse = args.no_market_data
     sim.start()
     print(
-        f"Simulator on http://{args.host}:{sim.port}/v1  (login {SIM_USERNAME}/{SIM_PASSWORD},"
-        " account SIM1). Ctrl-C stops it.",
+        f"Simulator on http://{args.host}:{sim.port}/v1  market data {sim.md_url}  "
+        f"(login {SIM_USERNAME}/{SIM_PASSWORD}, account SIM1). Ctrl-C stops it.",
         flush=True,
     )
     try:

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import threading
 from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal
 from typing import TextIO
 
 from ticket.broker import errors
-from ticket.broker.contracts import resolve_contract
+from ticket.broker.contracts import ResolvedContract, resolve_contract
+from ticket.broker.marketdata import FeedState, MarketDataClient, Quote
 from ticket.broker.orders import Outcome, Status, submit_oso
 from ticket.cli import (
     EXIT_ERROR,
@@ -35,6 +37,7 @@ from ticket.services import (
     Environment,
     NoCredentials,
     find_credentials,
+    market_data_url,
     open_connection,
     pick_account,
     resolve_url,
@@ -147,6 +150,66 @@ def _contract(connection: Connection, args: argparse.Namespace, stdin: TextIO) -
     return EXIT_OK
 
 
+def _live_quote(connection: Connection, resolved: ResolvedContract, timeout: float = 5.0) -> Quote:
+    """The first quote for the contract from the market-data socket, or a clear refusal."""
+    got: list[Quote] = []
+    refused: list[str] = []
+    ready = threading.Event()
+
+    def on_quote(quote: Quote) -> None:
+        got.append(quote)
+        ready.set()
+
+    def on_state(state: FeedState, detail: str) -> None:
+        if state in (FeedState.NOT_ENTITLED, FeedState.CLOSED) and detail:
+            refused.append(detail)
+            ready.set()
+
+    session = connection.client.session
+    token = (session.md_token or session.token).get_secret_value() if session else None
+    feed = MarketDataClient(market_data_url(connection), lambda: token, on_quote, on_state)
+    feed.subscribe(resolved.contract.name, resolved.contract.id)
+    feed.start()
+    try:
+        ready.wait(timeout)
+    finally:
+        feed.stop()
+    if got:
+        return got[0]
+    reason = refused[0] if refused else f"no quote within {timeout:.0f} s"
+    raise UsageError(f"No live price for {resolved.contract.name} ({reason}).")
+
+
+def _quote(connection: Connection, args: argparse.Namespace, stdin: TextIO) -> int:
+    resolved = resolve_contract(connection.client, args.symbol, date.today())
+    quote = _live_quote(connection, resolved)
+    fmt = resolved.instrument.format_price
+    data = {
+        "symbol": quote.symbol,
+        "contractId": quote.contract_id,
+        "bid": quote.bid,
+        "bidSize": quote.bid_size,
+        "ask": quote.ask,
+        "askSize": quote.ask_size,
+        "last": quote.last,
+        "lastSize": quote.last_size,
+        "ageSeconds": round(quote.age(), 3),
+    }
+    if args.json:
+        print(dumps(data))
+    else:
+
+        def show(price: Decimal | None, size: int | None) -> str:
+            return f"{fmt(price)} x{size}" if price is not None else "-"
+
+        print(
+            f"{quote.symbol}  bid {show(quote.bid, quote.bid_size)}  ask "
+            f"{show(quote.ask, quote.ask_size)}  last {show(quote.last, quote.last_size)}  "
+            f"age {quote.age():.1f} s"
+        )
+    return EXIT_OK
+
+
 def _orders(connection: Connection, args: argparse.Namespace, stdin: TextIO) -> int:
     client = connection.client
     account = pick_account(client.accounts(), args.account)
@@ -230,8 +293,8 @@ def _form(args: argparse.Namespace, symbol: str, instrument: Instrument) -> Tick
     reference = _price(instrument, args.ref_price, "--ref-price")
     if order_type is OrderType.MARKET and reference is None:
         raise UsageError(
-            "A Market entry needs --ref-price: its stop-loss and take-profit are measured from "
-            "the market price, and no live price is available to this command."
+            "A Market entry needs a market price: its stop-loss and take-profit are measured "
+            "from it. Give --ref-price."
         )
     return TicketForm(
         instrument=instrument,
@@ -255,6 +318,14 @@ def _place(connection: Connection, args: argparse.Namespace, stdin: TextIO) -> i
     client = connection.client
     account = pick_account(client.accounts(), args.account)
     resolved = resolve_contract(client, args.symbol, date.today())
+    if ORDER_TYPES[args.order_type] is OrderType.MARKET and args.ref_price is None:
+        quote = _live_quote(connection, resolved)
+        anchor = quote.ask if args.side == "buy" else quote.bid
+        if anchor is None:
+            raise UsageError("The live quote has no price on the side a market order fills at.")
+        args.ref_price = resolved.instrument.format_price(anchor)
+        side = "ask" if args.side == "buy" else "bid"
+        print(f"Exits measured from the live {side} {args.ref_price}.")
     form = _form(args, resolved.contract.name, resolved.instrument)
     limits = RiskSettings().for_root(resolved.instrument.root)
     moment = now()
@@ -312,4 +383,10 @@ def _print_outcome(outcome: Outcome, as_json: bool) -> None:
         print(f"order {outcome.order_id}  stop/target legs {outcome.oso1_id} {outcome.oso2_id}")
 
 
-COMMANDS = {"accounts": _accounts, "contract": _contract, "orders": _orders, "place": _place}
+COMMANDS = {
+    "accounts": _accounts,
+    "contract": _contract,
+    "orders": _orders,
+    "place": _place,
+    "quote": _quote,
+}

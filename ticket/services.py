@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 from pydantic import SecretStr
 
 from ticket.broker.client import TradovateClient, make_http_client
+from ticket.broker.marketdata import MD_URL
 from ticket.broker.models import Account
 from ticket.config import device_id
 from ticket.credentials import Credentials, CredentialStore, KeyringUnavailable
@@ -91,6 +92,7 @@ class Connection:
     environment: Environment
     base_url: str
     simulator: Simulator | None
+    md_url: str | None = None  # set when known (the embedded simulator's own socket)
 
     def close(self) -> None:
         self.client.http.close()
@@ -123,7 +125,27 @@ def open_connection(url: str | None, *, sim_tick_interval: float | None = 0.5) -
         url = simulator.base_url
     client = TradovateClient(make_http_client(), url, device_id=device_id())
     environment = environment_of(url, simulator.base_url if simulator else None)
-    return Connection(client=client, environment=environment, base_url=url, simulator=simulator)
+    return Connection(
+        client=client,
+        environment=environment,
+        base_url=url,
+        simulator=simulator,
+        md_url=simulator.md_url if simulator else None,
+    )
+
+
+def market_data_url(connection: Connection, env: Mapping[str, str] = os.environ) -> str:
+    """Where quotes come from: the simulator's socket, Tradovate's md host, or for a custom
+    server TICKET_MD_URL (else the REST base with /websocket, as a proxy would serve it)."""
+    if connection.md_url:
+        return connection.md_url
+    if connection.environment in (Environment.DEMO, Environment.LIVE):
+        return MD_URL
+    if env.get("TICKET_MD_URL"):
+        return env["TICKET_MD_URL"]
+    parts = urlsplit(connection.base_url)
+    scheme = "wss" if parts.scheme == "https" else "ws"
+    return f"{scheme}://{parts.netloc}{parts.path.rstrip('/')}/websocket"
 
 
 def pick_account(accounts: list[Account], name: str | None) -> Account:

@@ -17,6 +17,7 @@ PLACE = "order/placeoso"
 def run(sim, monkeypatch, capsys):
     monkeypatch.setenv("TICKET_USERNAME", "sim")
     monkeypatch.setenv("TICKET_PASSWORD", "sim")
+    monkeypatch.setenv("TICKET_MD_URL", sim.md_url)
 
     def ticket(*args, answer="y\n"):
         code = main([*args, "--api-url", sim.base_url], stdin=io.StringIO(answer))
@@ -86,7 +87,39 @@ def test_dry_run_prints_the_exact_body_and_sends_nothing(sim, run):
     )
 
 
-def test_market_entry_without_a_reference_price_is_refused(sim, run):
+def test_market_entry_without_a_price_takes_the_live_ask_for_a_buy(sim, run):
+    sim.set_price(sim.front("ES"), "6010.00")  # bid 6010.00, ask 6010.25
+    code, out, _ = run(
+        "place",
+        "--symbol",
+        "ES",
+        "--side",
+        "buy",
+        "--qty",
+        "1",
+        "--type",
+        "market",
+        "--stop-ticks",
+        "8",
+        "--target-r",
+        "2",
+        "--yes",
+    )
+    assert code == 0 and "live ask 6010.25" in out
+    body = sim.requests(PLACE)[0].body
+    assert (body["bracket1"]["stopPrice"], body["bracket2"]["price"]) == (6008.25, 6014.25)
+
+
+def test_quote_prints_bid_ask_last_and_age(sim, run):
+    sim.set_price(sim.front("CL"), "71.23")
+    code, out, _ = run("quote", "CL", "--json")
+    quote = json.loads(out)
+    assert code == 0 and (quote["bid"], quote["ask"], quote["last"]) == ("71.23", "71.24", "71.23")
+    assert quote["ageSeconds"] < 5
+
+
+def test_market_entry_without_market_data_or_a_price_is_refused(sim, run):
+    sim.market_data.refuse = True
     code, _, err = run(
         "place",
         "--symbol",
@@ -101,7 +134,8 @@ def test_market_entry_without_a_reference_price_is_refused(sim, run):
         "8",
         "--yes",
     )
-    assert code == 1 and "needs --ref-price" in err and sim.requests(PLACE) == []
+    assert code == 1 and "No live price" in err and "market data" in err
+    assert sim.requests(PLACE) == []
 
 
 def test_market_entry_with_a_reference_price_measures_the_exits_from_it(sim, run):

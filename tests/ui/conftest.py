@@ -19,7 +19,11 @@ def connection_to(sim, environment: Environment = Environment.SIM):
     def opener(url):
         client = TradovateClient(make_http_client(), sim.base_url, device_id="ui-test")
         return Connection(
-            client=client, environment=environment, base_url=sim.base_url, simulator=None
+            client=client,
+            environment=environment,
+            base_url=sim.base_url,
+            simulator=None,
+            md_url=sim.md_url,
         )
 
     return opener

@@ -53,11 +53,28 @@ class Draft:
 
 
 @dataclass(frozen=True)
+class MarketView:
+    """The live quote as far as the ticket cares: `fresh` is False once it is older than a few
+    seconds, or when there is no feed at all."""
+
+    bid: Decimal | None = None
+    ask: Decimal | None = None
+    last: Decimal | None = None
+    fresh: bool = False
+
+    def anchor(self, action: Action) -> tuple[str, Decimal] | None:
+        """Where a market order would fill: the ask for a buy, the bid for a sell."""
+        side, price = ("ask", self.ask) if action is Action.BUY else ("bid", self.bid)
+        return (side, price) if price is not None else None
+
+
+@dataclass(frozen=True)
 class Evaluation:
     form: TicketForm | None
     assessment: Assessment | None
     problems: tuple[Problem, ...]
     summary: str
+    reference_note: str = ""  # where a Market entry's exits are measured from, in words
 
     @property
     def can_place(self) -> bool:
@@ -144,19 +161,51 @@ def read_draft(draft: Draft, instrument: Instrument) -> tuple[TicketForm, list[P
     return form, reader.problems
 
 
+def _live_reference(
+    draft: Draft, form: TicketForm, market: MarketView, problems: list[Problem]
+) -> tuple[TicketForm, str]:
+    """A Market (or trailing) entry with no typed market price takes the live anchor, but only
+    from a fresh quote; a stale one must be confirmed by the trader."""
+    needs_reference = draft.order_type is OrderType.MARKET or draft.order_type.is_trailing
+    if not needs_reference:
+        return form, ""
+    fmt = form.instrument.format_price
+    if form.reference_price is not None:
+        return form, f"Exits measured from the market price you typed, {fmt(form.reference_price)}"
+    anchor = market.anchor(draft.action)
+    if anchor is None:
+        return form, ""
+    side, price = anchor
+    if not market.fresh:
+        problems.append(
+            Problem(
+                field=TicketField.REFERENCE_PRICE,
+                message=f"The quote is stale ({side} {fmt(price)}): type the market price or click "
+                "a quote price to confirm it.",
+            )
+        )
+        return form, ""
+    return (
+        form.model_copy(update={"reference_price": price}),
+        f"Exits measured from the live {side} {fmt(price)}",
+    )
+
+
 def evaluate(
     draft: Draft,
     instrument: Instrument | None,
     limits: FatFingerLimits,
     now: datetime,
-    last_price: Decimal | None = None,
+    market: MarketView | None = None,
 ) -> Evaluation:
     if instrument is None or not draft.symbol:
         problem = Problem(field=TicketField.SYMBOL, message="Choose a contract, e.g. ES or ESZ6.")
         return Evaluation(form=None, assessment=None, problems=(problem,), summary="")
     form, parse_problems = read_draft(draft, instrument)
-    if last_price is not None:
-        form = form.model_copy(update={"last_price": last_price})
+    market = market or MarketView()
+    if market.last is not None:
+        form = form.model_copy(update={"last_price": market.last})
+    form, reference_note = _live_reference(draft, form, market, parse_problems)
     assessment = assess(form, limits, now)
     # A field that did not parse already has its message; the rule's "enter the price" would
     # only repeat it less precisely.
@@ -164,5 +213,9 @@ def evaluate(
     rule_problems = [p for p in assessment.problems if p.field not in parsed_fields]
     problems = (*parse_problems, *rule_problems)
     return Evaluation(
-        form=form, assessment=assessment, problems=problems, summary=order_line(form, assessment)
+        form=form,
+        assessment=assessment,
+        problems=problems,
+        summary=order_line(form, assessment),
+        reference_note=reference_note,
     )

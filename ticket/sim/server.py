@@ -31,6 +31,7 @@ from ticket.sim.exchange import (
     iso,
 )
 from ticket.sim.faults import Faults
+from ticket.sim.marketdata import MarketDataServer
 
 SIM_USERNAME = "sim"
 SIM_PASSWORD = "sim"  # the practice login: not a secret, the simulator accepts only this pair
@@ -81,6 +82,12 @@ class Simulator:
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
         self._server = _HttpServer((host, port), _Handler, self)
+        self.market_data = MarketDataServer(
+            self.exchange,
+            lambda token: self.token_valid(f"Bearer {token}"),
+            host,
+            port + 1 if port else 0,
+        )
         self.routes: dict[str, Callable[[dict[str, str], Any], Reply]] = self._route_table()
 
     # -- life cycle --
@@ -93,12 +100,17 @@ class Simulator:
     def base_url(self) -> str:
         return f"http://127.0.0.1:{self.port}/v1"
 
+    @property
+    def md_url(self) -> str:
+        return self.market_data.url
+
     def start(self) -> Simulator:
         serve = threading.Thread(
             target=self._server.serve_forever, args=(0.05,), name="sim-http", daemon=True
         )
         serve.start()
         self._threads.append(serve)
+        self.market_data.start()
         if self._tick_interval:
             prices = threading.Thread(target=self._run_prices, name="sim-prices", daemon=True)
             prices.start()
@@ -107,6 +119,7 @@ class Simulator:
 
     def stop(self) -> None:
         self._stop.set()
+        self.market_data.stop()
         self._server.shutdown()
         self._server.server_close()
         for thread in self._threads:

@@ -94,13 +94,13 @@ def _labelled(edit: W, name: str) -> W:
     return edit
 
 
-def _with_note(widget: QWidget, note: FieldNote) -> QWidget:
+def _with_note(widget: QWidget, note: FieldNote, *more: QWidget) -> QWidget:
     box = QWidget()
     layout = QVBoxLayout(box)
     layout.setContentsMargins(0, 0, 0, 0)
     layout.setSpacing(2)
-    layout.addWidget(widget)
-    layout.addWidget(note)
+    for item in (widget, note, *more):
+        layout.addWidget(item)
     return box
 
 
@@ -151,7 +151,12 @@ class EntryPanel(QGroupBox):
         )
         self.price_row = _with_note(self.price, self.notes[TicketField.PRICE])
         self.stop_row = _with_note(self.stop_price, self.notes[TicketField.STOP_PRICE])
-        self.reference_row = _with_note(self.reference, self.notes[TicketField.REFERENCE_PRICE])
+        self.reference_note = QLabel("")
+        self.reference_note.setAccessibleName("Reference used")
+        self.reference_note.setStyleSheet("color: palette(placeholder-text); font-size: 11px;")
+        self.reference_row = _with_note(
+            self.reference, self.notes[TicketField.REFERENCE_PRICE], self.reference_note
+        )
         self.expire_row = _with_note(self.expire, self.notes[TicketField.EXPIRE_TIME])
         self.form.addRow("Limit price", self.price_row)
         self.form.addRow("Stop price", self.stop_row)
@@ -193,6 +198,8 @@ class EntryPanel(QGroupBox):
         self.form.setRowVisible(self.expire_row, self.vm.draft.time_in_force is TimeInForce.GTD)
         for field, note in self.notes.items():
             note.show_problems(evaluation.at(field))
+        self.reference_note.setText(evaluation.reference_note)
+        self.reference_note.setVisible(bool(evaluation.reference_note))
 
 
 class BracketPanel(QGroupBox):

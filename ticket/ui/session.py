@@ -18,7 +18,8 @@ from ticket.broker.models import Account, Contract
 from ticket.broker.orders import submit_oso
 from ticket.credentials import Credentials
 from ticket.domain.orders import PlaceOsoRequest
-from ticket.services import Connection, Environment, open_connection
+from ticket.services import Connection, Environment, market_data_url, open_connection
+from ticket.ui.quotes import QuoteFeed
 from ticket.ui.tasks import TaskRunner
 
 
@@ -38,6 +39,7 @@ class SessionController(QObject):
         self.accounts: list[Account] = []
         self.tasks = TaskRunner(threads=2, parent=self)
         self.opener: Callable[[str | None], Connection] = open_connection
+        self.feed = QuoteFeed(self)
         self._generation = 0
         self.orders = TaskRunner(threads=1, parent=self)
 
@@ -62,6 +64,7 @@ class SessionController(QObject):
         """Open a connection (None: start the embedded simulator) and sign in, off the GUI
         thread. Replaces the current connection; the old one is closed on the worker."""
         old, self.connection = self.connection, None
+        self.feed.stop()
         self.accounts = []
         self._generation += 1
         generation = self._generation
@@ -86,9 +89,20 @@ class SessionController(QObject):
                 return
             self.connection = connection
             self.accounts = accounts
+            self.feed.start(market_data_url(connection), self._md_token)
             self.connected.emit(connection.environment, accounts)
 
         self._run(work, done)
+
+    def _md_token(self) -> str | None:
+        """The token for the market-data socket: mdAccessToken when given, else the access
+        token (Tradovate's docs show both in use). Read on the socket thread at each connect."""
+        connection = self.connection
+        session = connection.client.session if connection else None
+        if session is None:
+            return None
+        token = session.md_token or session.token
+        return token.get_secret_value()
 
     def load_balance(self, account: Account) -> None:
         connection = self.connection
@@ -146,6 +160,7 @@ class SessionController(QObject):
         )
 
     def close(self) -> None:
+        self.feed.stop()
         self.tasks.wait(5000)
         self.orders.wait(15000)
         if self.connection is not None:

@@ -12,7 +12,7 @@ from decimal import Decimal
 
 from PySide6.QtCore import QObject, Signal
 
-from ticket.domain.draft import Draft, Evaluation, evaluate
+from ticket.domain.draft import Draft, Evaluation, MarketView, evaluate
 from ticket.domain.instruments import Instrument
 from ticket.domain.rules import FatFingerLimits, RiskSettings
 
@@ -27,7 +27,7 @@ class TicketViewModel(QObject):
         self.risk = risk or RiskSettings()
         self.draft = Draft()
         self.instrument: Instrument | None = None
-        self.last_price: Decimal | None = None
+        self.market = MarketView()
         self.evaluation = evaluate(self.draft, None, self.limits, datetime.now(UTC))
 
     @property
@@ -53,9 +53,20 @@ class TicketViewModel(QObject):
         self.update(symbol=symbol)
         self.instrument_changed.emit(instrument)
 
+    @property
+    def last_price(self) -> Decimal | None:
+        return self.market.last
+
+    def set_market(self, market: MarketView) -> None:
+        """A new quote (or its going stale). Re-evaluates only when it can change the ticket."""
+        if market == self.market:
+            return
+        self.market = market
+        self.refresh()
+
     def refresh(self) -> Evaluation:
         self.evaluation = evaluate(
-            self.draft, self.instrument, self.limits, datetime.now(UTC), self.last_price
+            self.draft, self.instrument, self.limits, datetime.now(UTC), self.market
         )
         self.evaluated.emit(self.evaluation)
         return self.evaluation

@@ -9,7 +9,7 @@ import time
 from datetime import UTC, datetime
 from decimal import Decimal
 
-from PySide6.QtCore import QSettings, QSignalBlocker, QStringListModel, Qt, QTimer
+from PySide6.QtCore import QSettings, QSignalBlocker, QStringListModel, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -30,18 +30,20 @@ from PySide6.QtWidgets import (
 )
 
 from ticket.broker.contracts import ResolvedContract
+from ticket.broker.marketdata import FeedState, Quote
 from ticket.broker.models import Account, CashBalance
 from ticket.broker.orders import Outcome, Status
 from ticket.credentials import Credentials, CredentialStore, KeyringUnavailable
 from ticket.domain.build import AccountRef, build_place_oso, new_cl_ord_id
 from ticket.domain.draft import Evaluation
-from ticket.domain.orders import Action, PlaceOsoRequest
+from ticket.domain.orders import Action, OrderType, PlaceOsoRequest
 from ticket.domain.rules import OVERRIDE_DISTANCE, OVERRIDE_QTY, OVERRIDE_RISK
 from ticket.domain.ticket import TicketField
 from ticket.services import SIM_CREDENTIALS, Environment
 from ticket.ui.binding import Binder
 from ticket.ui.confirm import ConfirmDialog
 from ticket.ui.panels import BracketPanel, EntryPanel, PlanPanel
+from ticket.ui.quotes import QuoteBar
 from ticket.ui.session import SessionController
 from ticket.ui.signin import SignInDialog
 from ticket.ui.style import ENV_COLOURS, ENV_TITLES, STYLESHEET
@@ -71,6 +73,8 @@ def money(value: Decimal) -> str:
 
 
 class TicketWindow(QMainWindow):
+    quote_shown = Signal(float)  # perf_counter when a quote reached the screen
+
     def __init__(
         self,
         settings: QSettings,
@@ -150,6 +154,8 @@ class TicketWindow(QMainWindow):
         contract_row.addWidget(self.symbol)
         contract_row.addWidget(self.contract_info, 1)
         outer.addLayout(contract_row)
+        self.quote_bar = QuoteBar()
+        outer.addWidget(self.quote_bar)
         outer.addWidget(self.contract_note)
 
         self.entry = EntryPanel(self.vm, self.binder)
@@ -220,6 +226,12 @@ class TicketWindow(QMainWindow):
         session.contract_failed.connect(self._on_contract_failed)
         session.suggestions.connect(self._on_suggestions)
         session.order_done.connect(self._on_order_done)
+        session.feed.quote.connect(self._on_quote)
+        session.feed.state.connect(self._on_feed_state)
+        self.quote_bar.picked.connect(self._on_price_picked)
+        self._quote_timer = QTimer(self, interval=250)
+        self._quote_timer.timeout.connect(self._on_quote_timer)
+        self._quote_timer.start()
         self.account_box.currentIndexChanged.connect(self._on_account_changed)
         self.symbol.returnPressed.connect(self._on_symbol_entered)
         self.symbol.editingFinished.connect(self._on_symbol_entered)
@@ -351,7 +363,10 @@ class TicketWindow(QMainWindow):
             f"{money(instrument.tick_value)} {instrument.currency} · prices in {style}"
         )
         self.contract_note.show_problems(())
+        self.quote_bar.set_instrument(instrument)
+        self.vm.set_market(self.quote_bar.market_view())
         self.vm.set_contract(resolved.contract.name, instrument)
+        self.session.feed.watch(resolved.contract.name, resolved.contract.id)
 
     def _on_contract_failed(self, text: str, message: str) -> None:
         self.contract = None
@@ -362,6 +377,36 @@ class TicketWindow(QMainWindow):
         self.contract_note.show_problems(
             (Problem(field=TicketField.SYMBOL, message=f"{text}: {message}"),)
         )
+
+    # -- quotes --
+
+    def _on_quote(self, quote: Quote) -> None:
+        if self.contract is None or quote.contract_id != self.contract.contract.id:
+            return
+        self.quote_bar.show_quote(quote)
+        self.vm.set_market(self.quote_bar.market_view())
+        self.quote_shown.emit(time.perf_counter())
+
+    def _on_feed_state(self, state: str, detail: str) -> None:
+        self.quote_bar.set_state(FeedState(state), detail)
+        self.vm.set_market(self.quote_bar.market_view())
+
+    def _on_quote_timer(self) -> None:
+        self.quote_bar.tick()
+        self.vm.set_market(self.quote_bar.market_view())  # a quote going stale matters
+
+    def _on_price_picked(self, price: Decimal) -> None:
+        """A click on bid/ask/last fills the price field the order type uses."""
+        if self.vm.instrument is None:
+            return
+        order_type = self.vm.draft.order_type
+        if order_type is OrderType.MARKET:
+            field = "reference_price"
+        elif order_type.needs_price:
+            field = "price"
+        else:
+            field = "stop_price"
+        self.vm.update(**{field: self.vm.instrument.format_price(price)})
 
     # -- evaluation --
 
