@@ -30,11 +30,23 @@ def test_http_500_before_recording_is_reconciled_as_not_placed(sim, client):
     assert (sent(sim), sim.entry_orders()) == (1, 0)
 
 
-def test_connection_dropped_before_recording_is_not_placed(sim, client):
+def test_connection_dropped_before_recording_is_unknown_most_likely_not_placed(sim, client):
     sim.faults.drop_next(PLACE, when="before")
     outcome = submit_oso(client, es_request(sim, client), reconcile_delays=QUICK)
-    assert outcome.status is Status.NOT_PLACED and outcome.reconciled
+    assert outcome.status is Status.UNKNOWN and outcome.reconciled
+    assert "most likely not placed" in outcome.message
     assert (sent(sim), sim.entry_orders()) == (1, 0)
+
+
+def test_an_answer_lost_while_the_server_is_still_working_is_never_called_not_placed(sim):
+    http = httpx.Client(timeout=httpx.Timeout(5.0, read=0.05))
+    client = TradovateClient(http, sim.base_url, device_id="d")
+    client.sign_in(SIM_CREDENTIALS)
+    sim.faults.add_latency(0.4, PLACE)
+    outcome = submit_oso(client, es_request(sim, client), reconcile_delays=(0.0,))
+    assert outcome.status is Status.UNKNOWN  # looked too early to see it
+    time.sleep(0.5)
+    assert sim.entry_orders() == 1  # ... and it did land: "not placed" would have been a lie
 
 
 def test_connection_dropped_after_recording_is_found_by_its_client_order_id(sim, client):

@@ -3,6 +3,7 @@ from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QWidget
 
 from ticket.broker.client import TradovateClient, make_http_client
+from ticket.journal import Journal
 from ticket.services import Connection, Environment
 from ticket.ui.window import TicketWindow
 
@@ -35,7 +36,8 @@ def make_window(qtbot, sim, tmp_path):
 
     def make(environment: Environment = Environment.SIM, symbol: str = "ES") -> TicketWindow:
         settings = QSettings(str(tmp_path / "window.ini"), QSettings.Format.IniFormat)
-        window = TicketWindow(settings, store_factory=None, default_symbol=symbol)
+        journal = Journal(tmp_path / f"journal-{len(windows)}.jsonl")
+        window = TicketWindow(settings, store_factory=None, default_symbol=symbol, journal=journal)
         window.session.opener = connection_to(sim, environment)
         qtbot.addWidget(window)
         window.show()

@@ -225,7 +225,9 @@ class TradovateClient:
         status = response.status_code
         if status >= 500 and order:
             # A gateway error can come after the order was recorded: only a look-up can tell.
-            raise errors.OutcomeUnknown(f"The server answered HTTP {status} to the order.")
+            raise errors.OutcomeUnknown(
+                f"The server answered HTTP {status} to the order.", answered=True
+            )
         if status >= 500:
             raise errors.ServerError(status, f"The server failed (HTTP {status}). Try again.")
         if status in (401, 403):
@@ -342,6 +344,9 @@ class TradovateClient:
     def order_versions(self, order_id: int) -> list[OrderVersion]:
         data = self._call("GET", "/orderVersion/deps", params={"masterid": order_id})
         return _parse_list(OrderVersion, data)
+
+    def all_order_versions(self) -> list[OrderVersion]:
+        return _parse_list(OrderVersion, self._call("GET", "/orderVersion/list"))
 
     def commands(self) -> list[Command]:
         return _parse_list(Command, self._call("GET", "/command/list"))

@@ -36,9 +36,13 @@ class ConnectionLost(BrokerError):
 
 
 class OutcomeUnknown(BrokerError):
-    def __init__(self, message: str, cl_ord_id: str | None = None) -> None:
+    """`answered` is True when the server finished with the request (an HTTP 5xx) and False
+    when the answer was lost on the way (timeout, reset): then it may still be acting on it."""
+
+    def __init__(self, message: str, cl_ord_id: str | None = None, answered: bool = False) -> None:
         super().__init__(message)
         self.cl_ord_id = cl_ord_id
+        self.answered = answered
 
 
 class HttpStatusError(BrokerError):

@@ -89,9 +89,16 @@ def reconcile(
     why: str,
     delays: Sequence[float] = (0.0, 0.5, 1.5),
     sleep: Callable[[float], None] = time.sleep,
+    answered: bool = False,
 ) -> Outcome:
-    """Look the order up a few times (the server may record it a moment late)."""
+    """Look the order up a few times (the server may record it a moment late).
+
+    Finding nothing proves "not placed" only when the server had answered (HTTP 5xx). When the
+    answer was lost on the way, the request may still be in flight inside the server, so the
+    outcome stays unknown; the window keeps looking it up.
+    """
     looked = 0
+    started = time.monotonic()
     for delay in delays:
         sleep(delay)
         try:
@@ -110,12 +117,21 @@ def reconcile(
                 oso2_id=found.oso2_id,
                 reconciled=True,
             )
-    if looked:
+    if looked and answered:
         return Outcome(
             status=Status.NOT_PLACED,
             cl_ord_id=cl_ord_id,
             message=f"{why} The server has no order with this id after {looked} checks: "
             "it was not placed.",
+            reconciled=True,
+        )
+    if looked:
+        return Outcome(
+            status=Status.UNKNOWN,
+            cl_ord_id=cl_ord_id,
+            message=f"{why} No order with this id on the server after {looked} checks over "
+            f"{time.monotonic() - started:.1f} s: most likely not placed, but the request may "
+            "still be in flight. Check your orders before placing again.",
             reconciled=True,
         )
     return Outcome(
@@ -167,7 +183,7 @@ def submit_oso(
     except errors.OutcomeUnknown as exc:
         if cl is None:
             return Outcome(status=Status.UNKNOWN, cl_ord_id=None, message=str(exc))
-        outcome = reconcile(client, cl, str(exc), reconcile_delays)
+        outcome = reconcile(client, cl, str(exc), reconcile_delays, answered=exc.answered)
         return outcome.model_copy(update={"latency_ms": took()})
     return Outcome(
         status=Status.PLACED,

@@ -42,3 +42,8 @@ class DuplicateGuard:
     def record(self, key: OrderKey, now: float) -> None:
         self._forget_before(now)
         self._sent.append((now, key))
+
+    def forget(self, key: OrderKey) -> None:
+        """The order was surely not placed (rejected, penalised, refused): sending it again is
+        no duplicate."""
+        self._sent = deque((t, k) for t, k in self._sent if k != key)

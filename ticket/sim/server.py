@@ -345,6 +345,9 @@ class Simulator:
             "order/deps": lambda q, b: locked(
                 lambda: [o.to_wire() for o in ex.orders.values() if o.account_id == masterid(q)]
             ),
+            "orderversion/list": lambda q, b: locked(
+                lambda: [o.version_wire() for o in ex.orders.values()]
+            ),
             "orderversion/deps": lambda q, b: locked(
                 lambda: [o.version_wire() for o in ex.orders.values() if o.id == masterid(q)]
             ),

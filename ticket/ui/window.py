@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import html
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from decimal import Decimal
 
@@ -23,6 +24,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QMainWindow,
+    QMessageBox,
     QPushButton,
     QTableWidget,
     QTableWidgetItem,
@@ -36,14 +38,18 @@ from ticket.broker.orders import Outcome, Status
 from ticket.credentials import Credentials, CredentialStore, KeyringUnavailable
 from ticket.domain.build import AccountRef, build_place_oso, new_cl_ord_id
 from ticket.domain.draft import Evaluation
+from ticket.domain.guards import DuplicateGuard, OrderKey
 from ticket.domain.orders import Action, OrderType, PlaceOsoRequest
 from ticket.domain.rules import OVERRIDE_DISTANCE, OVERRIDE_QTY, OVERRIDE_RISK
 from ticket.domain.ticket import TicketField
+from ticket.journal import Journal
 from ticket.services import SIM_CREDENTIALS, Environment
 from ticket.ui.binding import Binder
 from ticket.ui.confirm import ConfirmDialog
+from ticket.ui.journal_view import JournalDialog
 from ticket.ui.panels import BracketPanel, EntryPanel, PlanPanel
 from ticket.ui.quotes import QuoteBar
+from ticket.ui.safety import SafetyController
 from ticket.ui.session import SessionController
 from ticket.ui.signin import SignInDialog
 from ticket.ui.style import ENV_COLOURS, ENV_TITLES, STYLESHEET
@@ -80,9 +86,14 @@ class TicketWindow(QMainWindow):
         settings: QSettings,
         store_factory: type[CredentialStore] | None = None,
         default_symbol: str = "ES",
+        journal: Journal | None = None,
     ) -> None:
         super().__init__()
         self.settings = settings
+        self.journal = journal or Journal.default()
+        self.guard = DuplicateGuard(window=5.0)
+        self._switched_at: float | None = None
+        self.question: QMessageBox | None = None
         self._store_factory = store_factory
         self._default_symbol = default_symbol
         self.vm = TicketViewModel(parent=self)
@@ -94,6 +105,7 @@ class TicketWindow(QMainWindow):
         self.confirm: ConfirmDialog | None = None
         self._penalty: tuple[PlaceOsoRequest, str | None, float] | None = None
         self._sent_at: dict[str, float] = {}
+        self.safety = SafetyController(self, self.journal)
         self._build()
         self._connect_signals()
         self._show_environment(None)
@@ -115,6 +127,7 @@ class TicketWindow(QMainWindow):
         self.banner.setAccessibleName("Environment")
         self.banner.setAlignment(Qt.AlignmentFlag.AlignCenter)
         outer.addWidget(self.banner)
+        outer.addWidget(self.safety.banner)
 
         bar = QHBoxLayout()
         self.account_box = QComboBox()
@@ -125,8 +138,10 @@ class TicketWindow(QMainWindow):
         self.state = QLabel("Not connected")
         self.state.setAccessibleName("Connection")
         self.connect_button = QPushButton("Sign in…")
+        self.connect_button.setAccessibleName("Sign in")
         self.connect_button.setToolTip("Sign in to Tradovate DEMO, LIVE or another server")
         self.practice_button = QPushButton("Practice")
+        self.practice_button.setAccessibleName("Practice")
         self.practice_button.setToolTip("Trade on the built-in simulator")
         bar.addWidget(QLabel("Account"))
         bar.addWidget(self.account_box)
@@ -201,6 +216,20 @@ class TicketWindow(QMainWindow):
         self.outcome.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         outer.addWidget(self.outcome)
 
+        actions = QHBoxLayout()
+        self.cancel_button = QPushButton("Cancel selected order")
+        self.cancel_button.setAccessibleName("Cancel selected order")
+        self.flatten_button = QPushButton("Flatten contract")
+        self.flatten_button.setAccessibleName("Flatten contract")
+        self.flatten_button.setToolTip("Cancel this contract's working orders, then close it")
+        self.journal_button = QPushButton("Journal…")
+        self.journal_button.setAccessibleName("Journal")
+        actions.addWidget(QLabel("Orders since start"))
+        actions.addStretch(1)
+        for button in (self.cancel_button, self.flatten_button, self.journal_button):
+            actions.addWidget(button)
+        outer.addLayout(actions)
+
         self.orders = QTableWidget(0, len(COLUMNS))
         self.orders.setAccessibleName("Orders")
         self.orders.setHorizontalHeaderLabels(COLUMNS)
@@ -239,6 +268,10 @@ class TicketWindow(QMainWindow):
         self._suggest_timer.timeout.connect(lambda: session.suggest(self.symbol.text()))
         self.symbol.textEdited.connect(lambda _: self._suggest_timer.start())
         self.place_button.clicked.connect(self.place)
+        self.safety.message.connect(self.outcome.setText)
+        self.cancel_button.clicked.connect(self._on_cancel_clicked)
+        self.flatten_button.clicked.connect(self._on_flatten_clicked)
+        self.journal_button.clicked.connect(self._show_journal)
         self.connect_button.clicked.connect(self.sign_in)
         self.practice_button.clicked.connect(lambda: self.start(None))
         for key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
@@ -257,6 +290,9 @@ class TicketWindow(QMainWindow):
 
     def start(self, url: str | None, credentials: Credentials | None = None) -> None:
         """Connect: None means the embedded simulator. Runs off the GUI thread."""
+        if self.account is not None:
+            self._switched_at = time.monotonic()
+        self.safety.monitor.follow(None)
         self.account = None
         self.contract = None
         self.account_box.clear()
@@ -303,9 +339,10 @@ class TicketWindow(QMainWindow):
 
     def _on_connected(self, environment: Environment, accounts: list[Account]) -> None:
         self._show_environment(environment)
-        expires = self.session.token_expires
-        until = f", token until {expires.astimezone():%H:%M}" if expires else ""
-        self.state.setText(f"Connected{until}")
+        self.journal.write(
+            "connected", environment=environment.value, accounts=[a.name for a in accounts]
+        )
+        self._on_connected_state()
         with QSignalBlocker(self.account_box):
             self.account_box.clear()
             for account in accounts:
@@ -323,9 +360,13 @@ class TicketWindow(QMainWindow):
         self._update_place()
 
     def _on_account_changed(self, index: int) -> None:
+        previous = self.account
         self.account = (
             self.session.accounts[index] if 0 <= index < len(self.session.accounts) else None
         )
+        if previous is not None and previous != self.account:
+            self._switched_at = time.monotonic()
+        self.safety.monitor.follow(self.account.id if self.account else None)
         self.cash.setText("")
         if self.account is not None:
             self.session.load_balance(self.account)
@@ -424,6 +465,8 @@ class TicketWindow(QMainWindow):
     def place_allowed(self) -> bool:
         return (
             self.account is not None
+            and self.safety.connection_ok
+            and self.question is None
             and self.contract is not None
             and self.vm.evaluation.can_place
             and not self.in_flight
@@ -454,8 +497,66 @@ class TicketWindow(QMainWindow):
             self.place()
 
     def place(self) -> None:
-        """Open the confirmation card for the ticket as it stands."""
+        """Check the guards, then open the confirmation card for the ticket as it stands."""
         if not self.place_allowed():
+            return
+        evaluation = self.vm.evaluation
+        assert evaluation.form is not None and self.account is not None
+        entry = evaluation.form.entry
+        key = OrderKey(
+            account_id=self.account.id,
+            symbol=evaluation.form.symbol,
+            action=entry.action,
+            qty=entry.qty,
+            price=entry.price if entry.order_type.needs_price else entry.stop_price,
+        )
+        since = self.guard.seconds_since_same(key, time.monotonic())
+        if since is not None:
+            self._ask(
+                f"You sent this same order {since:.1f} s ago. Send it again?",
+                self._place_after_duplicate_check,
+            )
+            return
+        self._place_after_duplicate_check()
+
+    def _place_after_duplicate_check(self) -> None:
+        switched = self._switched_at
+        if switched is not None and switched >= 0 and time.monotonic() - switched < 10:
+            environment = self.session.environment or Environment.CUSTOM
+            name = self.account.name if self.account else "?"
+            self._switched_at = -1.0  # ask once
+            self._ask(
+                f"You changed the account or environment {time.monotonic() - switched:.0f}"
+                f" s ago. This order goes to account {name} on {environment.value}. "
+                "Continue?",
+                self._open_confirmation,
+            )
+            return
+        self._open_confirmation()
+
+    def _ask(self, text: str, then: Callable[[], None]) -> None:
+        box = QMessageBox(
+            QMessageBox.Icon.Warning,
+            "Check before sending",
+            text,
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            self,
+        )
+        box.setDefaultButton(QMessageBox.StandardButton.No)
+        self.question = box
+
+        def finished(result: int) -> None:
+            self.question = None
+            self._update_place()
+            if result == QMessageBox.StandardButton.Yes:
+                then()
+
+        box.finished.connect(finished)
+        self._update_place()
+        box.open()
+
+    def _open_confirmation(self) -> None:
+        if self.account is None or not self.vm.evaluation.can_place:
             return
         evaluation = self.vm.evaluation
         assert evaluation.form is not None and self.account is not None
@@ -490,6 +591,24 @@ class TicketWindow(QMainWindow):
             self._penalty = None
         self.in_flight = True
         self._sent_at[request.cl_ord_id or ""] = time.perf_counter()
+        entry_price = request.price if request.order_type.needs_price else request.stop_price
+        self._guard_key = OrderKey(
+            account_id=request.account_id or 0,
+            symbol=request.symbol,
+            action=request.action,
+            qty=request.order_qty,
+            price=entry_price,
+        )
+        self.guard.record(self._guard_key, time.monotonic())
+        self.journal.write(
+            "place",
+            cl_ord_id=request.cl_ord_id,
+            order=evaluation.summary,
+            environment=(self.session.environment or Environment.CUSTOM).value,
+            account=request.account_spec,
+            body=request.to_wire(),
+            p_ticket_resend=p_ticket is not None,
+        )
         self._add_row(request, evaluation)
         self.outcome.setText("Sending…")
         self._update_place()
@@ -528,7 +647,25 @@ class TicketWindow(QMainWindow):
 
     def _on_order_done(self, outcome: Outcome) -> None:
         self.in_flight = False
-        request, _ = self._pending
+        request, evaluation = self._pending
+        self.journal.write(
+            "outcome",
+            cl_ord_id=outcome.cl_ord_id,
+            status=outcome.status.value,
+            order_id=outcome.order_id,
+            oso1_id=outcome.oso1_id,
+            oso2_id=outcome.oso2_id,
+            failure_reason=outcome.failure_reason,
+            failure_text=outcome.failure_text,
+            latency_ms=outcome.latency_ms,
+            reconciled=outcome.reconciled,
+            message=outcome.message,
+        )
+        self.safety.track(request, outcome, evaluation)
+        if outcome.status is Status.UNKNOWN:
+            self.safety.watch_unknown(request, evaluation)
+        if outcome.status in (Status.REJECTED, Status.PENALISED, Status.NOT_PLACED):
+            self.guard.forget(self._guard_key)
         colour = OUTCOME_COLOURS[outcome.status]
         text = f"<b style='color:{colour}'>{outcome.status.value.replace('_', ' ').upper()}</b> "
         if outcome.status is Status.PLACED:
@@ -566,6 +703,47 @@ class TicketWindow(QMainWindow):
         if self.account is not None:
             self.session.load_balance(self.account)
         self._update_place()
+
+    def set_row_status(self, cl_ord_id: str, text: str) -> None:
+        row = self._row_of(cl_ord_id)
+        cell = self.orders.item(row, 7) if row >= 0 else None
+        if cell is not None and cell.text() != text:
+            cell.setText(text)
+            cell.setToolTip(text)
+
+    def on_connection_health(self, ok: bool, message: str) -> None:
+        if ok:
+            if self.state.text().startswith("Connection lost"):
+                self._on_connected_state()
+        else:
+            self.state.setText(f"Connection lost: {message}")
+            self.state.setStyleSheet(f"color: {ERROR_COLOUR}; font-weight: bold;")
+        self._update_place()
+
+    def _on_connected_state(self) -> None:
+        expires = self.session.token_expires
+        until = f", token until {expires.astimezone():%H:%M}" if expires else ""
+        self.state.setText(f"Connected{until}")
+        self.state.setStyleSheet("")
+
+    def _selected_cl_ord_id(self) -> str | None:
+        row = self.orders.currentRow()
+        item = self.orders.item(row, 0) if row >= 0 else None
+        return item.data(Qt.ItemDataRole.UserRole) if item is not None else None
+
+    def _on_cancel_clicked(self) -> None:
+        cl_ord_id = self._selected_cl_ord_id()
+        if cl_ord_id is None:
+            self.outcome.setText("Select an order in the table first.")
+            return
+        self.safety.cancel(cl_ord_id)
+
+    def _on_flatten_clicked(self) -> None:
+        if self.contract is not None:
+            self.safety.flatten(self.contract.contract.id)
+
+    def _show_journal(self) -> None:
+        JournalDialog(self.journal, self).open()
 
     def _penalty_left(self) -> float:
         return self._penalty[2] - time.monotonic() if self._penalty else 0.0

@@ -1,0 +1,201 @@
+"""After the click: following the bracket, the unprotected-position alarm, Protect now, cancel,
+flatten, the guards before sending, a lost connection, and the journal."""
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QMessageBox
+
+from ticket.domain.orders import OrdStatus
+from ticket.ui.journal_view import JournalDialog
+
+from .conftest import find
+from .test_window import (
+    PLACE,
+    choose,
+    confirm_with_enter,
+    fill_limit_buy,
+    type_into,
+    wait_outcome,
+)
+
+
+def market_buy(qtbot, window, qty="2"):
+    qtbot.waitUntil(lambda: window.quote_bar.quote is not None)
+    choose(qtbot, window, "Order type", "Market")
+    type_into(qtbot, find(window, "Quantity").lineEdit(), qty)
+    type_into(qtbot, find(window, "Stop-loss distance"), "8")
+    qtbot.mouseClick(window.place_button, Qt.MouseButton.LeftButton)
+    confirm_with_enter(qtbot, window)
+    wait_outcome(qtbot, window, "PLACED")
+
+
+def answer(qtbot, window, button):
+    qtbot.waitUntil(lambda: window.question is not None and window.question.isVisible())
+    text = window.question.text()
+    qtbot.mouseClick(window.question.button(button), Qt.MouseButton.LeftButton)
+    return text
+
+
+def working_stops(sim):
+    with sim.exchange.lock:
+        return [
+            o
+            for o in sim.exchange.orders.values()
+            if o.order_type.value == "Stop" and o.status is OrdStatus.WORKING
+        ]
+
+
+def test_the_bracket_is_followed_with_fills_and_slippage(qtbot, window, sim):
+    market_buy(qtbot, window)
+    qtbot.waitUntil(lambda: "entry filled 2 @ 6000.25" in window.orders.item(0, 7).text())
+    status = window.orders.item(0, 7).text()
+    assert "stop working" in status and "target working" in status
+    assert "slippage +0 ticks" in status
+    sim.set_price(sim.front("ES"), "6004.25")  # the 2R target at 6004.25 fills
+    qtbot.waitUntil(lambda: "target filled" in window.orders.item(0, 7).text())
+    assert "stop canceled" in window.orders.item(0, 7).text()
+
+
+def test_a_leg_that_fails_to_activate_raises_the_alarm_and_protect_now_places_the_stop(
+    qtbot, window, sim
+):
+    sim.faults.fail_leg_activation_next(leg=1)
+    market_buy(qtbot, window)
+    qtbot.waitUntil(window.safety.banner.isVisible, timeout=2000)
+    alarm = find(window, "Alarm").text()
+    assert "LONG 2" in alarm and "2 not covered" in alarm
+    assert working_stops(sim) == []
+    qtbot.mouseClick(find(window, "Protect now"), Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: len(working_stops(sim)) == 1)
+    [stop] = working_stops(sim)
+    assert (stop.qty, stop.stop_price, stop.action.value) == (2, sim_price("5998.25"), "Sell")
+    qtbot.waitUntil(lambda: not window.safety.banner.isVisible(), timeout=3000)
+    kinds = [e["kind"] for e in window.journal.read()]
+    assert "alarm" in kinds and "protect placed" in kinds and "alarm cleared" in kinds
+
+
+def sim_price(text):
+    from decimal import Decimal
+
+    return Decimal(text)
+
+
+def test_partial_fill_then_cancel_leaves_legs_sized_to_the_fill_and_no_alarm(qtbot, window, sim):
+    sim.faults.partial_fill_next(1)
+    market_buy(qtbot, window, qty="3")
+    qtbot.waitUntil(lambda: "entry working 1" in window.orders.item(0, 7).text())
+    window.orders.selectRow(0)
+    qtbot.mouseClick(find(window, "Cancel selected order"), Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "exits stay" in window.outcome.text())
+    qtbot.waitUntil(lambda: "entry canceled 1" in window.orders.item(0, 7).text())
+    legs = [o for o in sim.exchange.orders.values() if o.parent_id]
+    assert [(o.status, o.qty) for o in legs] == [(OrdStatus.WORKING, 1)] * 2
+    qtbot.wait(1200)
+    assert not window.safety.banner.isVisible()
+
+
+def test_flatten_cancels_the_exits_then_closes_the_position(qtbot, window, sim):
+    market_buy(qtbot, window)
+    qtbot.mouseClick(find(window, "Flatten contract"), Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "flat." in window.outcome.text(), timeout=8000)
+    position = next(iter(sim.exchange.positions.values()))
+    assert position.net == 0
+    assert all(o.status.is_final for o in sim.exchange.orders.values())
+    qtbot.wait(1200)
+    assert not window.safety.banner.isVisible()
+
+
+def test_a_lost_connection_disables_place_until_it_is_back(qtbot, window, sim):
+    fill_limit_buy(qtbot, window, sim)
+    assert window.place_button.isEnabled()
+    sim.faults.fail_next("order/list", status=503, times=4)
+    qtbot.waitUntil(lambda: window.state.text().startswith("Connection lost"), timeout=3000)
+    assert not window.place_button.isEnabled()
+    qtbot.waitUntil(lambda: window.state.text().startswith("Connected"), timeout=6000)
+    assert window.place_button.isEnabled()
+    kinds = [e["kind"] for e in window.journal.read()]
+    assert "connection lost" in kinds and "connection restored" in kinds
+
+
+def test_the_same_order_twice_within_5_s_asks_first(qtbot, window, sim):
+    fill_limit_buy(qtbot, window, sim)
+    qtbot.mouseClick(window.place_button, Qt.MouseButton.LeftButton)
+    confirm_with_enter(qtbot, window)
+    wait_outcome(qtbot, window, "PLACED")
+    qtbot.mouseClick(window.place_button, Qt.MouseButton.LeftButton)
+    text = answer(qtbot, window, QMessageBox.StandardButton.No)
+    assert "same order" in text
+    qtbot.wait(100)
+    assert window.confirm is None and len(sim.requests(PLACE)) == 1
+
+
+def test_a_switch_of_environment_in_the_last_10_s_asks_once_more(qtbot, window, sim):
+    qtbot.mouseClick(find(window, "Practice"), Qt.MouseButton.LeftButton)  # reconnect
+    qtbot.waitUntil(lambda: window.account is not None and window.contract is not None)
+    fill_limit_buy(qtbot, window, sim)
+    qtbot.mouseClick(window.place_button, Qt.MouseButton.LeftButton)
+    text = answer(qtbot, window, QMessageBox.StandardButton.Yes)
+    assert "account SIM1 on SIM" in text
+    confirm_with_enter(qtbot, window)
+    wait_outcome(qtbot, window, "PLACED")
+
+
+def test_a_dropped_connection_during_placement_reports_the_one_order_found(qtbot, window, sim):
+    fill_limit_buy(qtbot, window, sim)
+    sim.faults.drop_next(PLACE, when="after")
+    qtbot.mouseClick(window.place_button, Qt.MouseButton.LeftButton)
+    confirm_with_enter(qtbot, window)
+    wait_outcome(qtbot, window, "PLACED")
+    assert "The server has the order" in window.outcome.text()
+    assert sim.entry_orders() == 1 and len(sim.requests(PLACE)) == 1
+
+
+def test_the_journal_records_actions_without_secrets_and_exports_csv(qtbot, window, sim, tmp_path):
+    fill_limit_buy(qtbot, window, sim)
+    qtbot.mouseClick(window.place_button, Qt.MouseButton.LeftButton)
+    confirm_with_enter(qtbot, window)
+    wait_outcome(qtbot, window, "PLACED")
+    entries = window.journal.read()
+    place = next(e for e in entries if e["kind"] == "place")
+    outcome = next(e for e in entries if e["kind"] == "outcome")
+    assert place["cl_ord_id"] == outcome["cl_ord_id"] and outcome["status"] == "placed"
+    assert place["body"]["symbol"] == sim.front("ES") and outcome["latency_ms"] is not None
+    token = window.session.connection.client.session.token.get_secret_value()
+    assert token not in window.journal.path.read_text()
+    qtbot.mouseClick(find(window, "Journal"), Qt.MouseButton.LeftButton)
+    dialog = window.findChild(JournalDialog)
+    qtbot.waitUntil(dialog.isVisible)
+    kinds = {dialog.table.item(r, 1).text() for r in range(dialog.table.rowCount())}
+    assert {"connected", "place", "outcome"} <= kinds
+    rows = window.journal.export_csv(tmp_path / "journal.csv")
+    assert rows == len(window.journal.read())
+    assert "cl_ord_id" in (tmp_path / "journal.csv").read_text().splitlines()[0]
+
+
+def test_an_unknown_outcome_keeps_being_looked_up_and_is_never_resent(qtbot, window, sim):
+    window.safety.unknown_interval_ms = 50
+    window.safety.unknown_tries = 3
+    fill_limit_buy(qtbot, window, sim)
+    sim.faults.drop_next(PLACE, when="before")
+    qtbot.mouseClick(window.place_button, Qt.MouseButton.LeftButton)
+    confirm_with_enter(qtbot, window)
+    wait_outcome(qtbot, window, "UNKNOWN")
+    assert "most likely not placed" in window.outcome.text()
+    qtbot.waitUntil(lambda: "not found after 3" in window.orders.item(0, 7).text())
+    assert len(sim.requests(PLACE)) == 1 and sim.entry_orders() == 0
+    kinds = [e.get("status") for e in window.journal.read() if e["kind"] == "reconciled"]
+    assert kinds == ["not found"]
+
+
+def test_an_order_that_lands_after_its_answer_was_lost_is_found_and_followed(qtbot, window, sim):
+    import httpx
+
+    window.safety.unknown_interval_ms = 200
+    window.session.connection.client.http.timeout = httpx.Timeout(5.0, read=0.1)
+    fill_limit_buy(qtbot, window, sim)
+    sim.faults.add_latency(2.6, PLACE)  # longer than the 2 s of look-ups after the timeout
+    qtbot.mouseClick(window.place_button, Qt.MouseButton.LeftButton)
+    confirm_with_enter(qtbot, window)
+    wait_outcome(qtbot, window, "UNKNOWN")
+    qtbot.waitUntil(lambda: "found on the server after all" in window.outcome.text(), timeout=8000)
+    qtbot.waitUntil(lambda: "entry working" in window.orders.item(0, 7).text())
+    assert len(sim.requests(PLACE)) == 1 and sim.entry_orders() == 1

@@ -1,0 +1,123 @@
+"""Read the account as one snapshot (orders with versions and fills, positions), and flatten a
+contract the careful way."""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import Callable
+from decimal import Decimal
+
+from pydantic import BaseModel, ConfigDict
+
+from ticket.broker import errors
+from ticket.broker.client import TradovateClient
+from ticket.broker.models import CancelOrderRequest, LiquidatePositionRequest, OrderVersion
+from ticket.domain.orders import OrdStatus
+from ticket.domain.protection import OPEN, OrderView, Snapshot
+
+
+def fetch_snapshot(client: TradovateClient, account_id: int) -> Snapshot:
+    orders = [o for o in client.orders() if o.account_id == account_id]
+    versions: dict[int, OrderVersion] = {}
+    for version in client.all_order_versions():
+        current = versions.get(version.order_id)
+        if current is None or version.id > current.id:  # the latest version is the live one
+            versions[version.order_id] = version
+    filled: dict[int, tuple[int, Decimal]] = {}
+    for fill in client.fills():
+        if not fill.active:
+            continue
+        qty, value = filled.get(fill.order_id, (0, Decimal(0)))
+        filled[fill.order_id] = (qty + fill.qty, value + fill.price * fill.qty)
+    views = {}
+    for order in orders:
+        live = versions.get(order.id)
+        qty, value = filled.get(order.id, (0, Decimal(0)))
+        views[order.id] = OrderView(
+            id=order.id,
+            contract_id=order.contract_id or 0,
+            action=order.action,
+            status=order.ord_status,
+            order_type=live.order_type if live else None,
+            qty=live.order_qty if live else 0,
+            stop_price=live.stop_price if live else None,
+            price=live.price if live else None,
+            parent_id=order.parent_id,
+            filled=qty,
+            avg_price=(value / qty) if qty else None,
+        )
+    positions = {p.contract_id: p.net_pos for p in client.positions() if p.account_id == account_id}
+    prices = {
+        p.contract_id: p.net_price
+        for p in client.positions()
+        if p.account_id == account_id and p.net_price is not None
+    }
+    return Snapshot(orders=views, positions=positions, position_prices=prices)
+
+
+class FlattenReport(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    cancelled: int
+    filled_meanwhile: int  # orders that filled while we were cancelling them
+    position_before_liquidation: int
+    position_after: int
+    message: str
+
+
+def flatten(
+    client: TradovateClient,
+    account_id: int,
+    contract_id: int,
+    *,
+    wait: float = 3.0,
+    poll: float = 0.1,
+    sleep: Callable[[float], None] = time.sleep,
+) -> FlattenReport:
+    """Cancel the contract's working orders, wait (bounded) until the server confirms them
+    final, then liquidate what position is left. A fill that lands in between is reported."""
+    snapshot = fetch_snapshot(client, account_id)
+    working = [
+        o
+        for o in snapshot.orders.values()
+        if o.contract_id == contract_id and (o.status in OPEN or o.status is OrdStatus.SUSPENDED)
+    ]
+    for order in working:
+        with contextlib.suppress(errors.Rejected):  # already final: the wait below tells how
+            client.cancel_order(CancelOrderRequest(order_id=order.id))
+    deadline = time.monotonic() + wait
+    while True:
+        snapshot = fetch_snapshot(client, account_id)
+        still = [o for o in working if not snapshot.orders[o.id].status.is_final]
+        if not still or time.monotonic() > deadline:
+            break
+        sleep(poll)
+    if still:
+        raise errors.OutcomeUnknown(
+            f"{len(still)} order(s) did not confirm their cancel within {wait:.0f} s; the "
+            "position was not liquidated. Check the orders, then flatten again."
+        )
+    filled = sum(1 for o in working if snapshot.orders[o.id].status is OrdStatus.FILLED)
+    net = snapshot.positions.get(contract_id, 0)
+    if net:
+        client.liquidate_position(
+            LiquidatePositionRequest(account_id=account_id, contract_id=contract_id)
+        )
+    after = net
+    deadline = time.monotonic() + wait
+    while after and time.monotonic() <= deadline:
+        after = fetch_snapshot(client, account_id).positions.get(contract_id, 0)
+        if after:
+            sleep(poll)
+    message = f"Cancelled {len(working) - filled} order(s)"
+    if filled:
+        message += f"; {filled} filled while cancelling, leaving a position of {net}"
+    message += "; flat." if after == 0 else f"; position still {after}: check it now."
+    return FlattenReport(
+        cancelled=len(working) - filled,
+        filled_meanwhile=filled,
+        position_before_liquidation=net,
+        position_after=after,
+        message=message,
+    )
