@@ -99,6 +99,9 @@ def build_parser() -> argparse.ArgumentParser:
     contract = sub.add_parser("contract", parents=[common], help="show a contract's tick")
     contract.add_argument("symbol")
     sub.add_parser("orders", parents=[common], help="this account's orders with their legs")
+    journal = sub.add_parser("journal", help="print the journal, or export it to CSV")
+    journal.add_argument("--csv", metavar="FILE", help="write the journal to FILE as CSV")
+    journal.add_argument("--json", action="store_true", help="print JSON lines")
     quote = sub.add_parser("quote", parents=[common], help="bid, ask and last from market data")
     quote.add_argument("symbol")
 
@@ -146,6 +149,8 @@ def main(argv: Sequence[str] | None = None, stdin: TextIO | None = None) -> int:
         return run_window(env_name=args.env, api_url=args.api_url)
     if args.command == "sim":
         return _run_sim(args)
+    if args.command == "journal":
+        return _journal(args)
     from ticket.cli_commands import run
 
     return run(args, stdin or sys.stdin)
@@ -188,6 +193,25 @@ def _run_sim(args: argparse.Namespace) -> int:
         pass
     finally:
         sim.stop()
+    return EXIT_OK
+
+
+def _journal(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from ticket.journal import Journal
+
+    journal = Journal.default()
+    if args.csv:
+        count = journal.export_csv(Path(args.csv))
+        print(f"Wrote {count} entries to {args.csv}")
+        return EXIT_OK
+    for entry in journal.read():
+        if args.json:
+            print(json.dumps(entry, default=str))
+        else:
+            rest = {k: v for k, v in entry.items() if k not in ("time", "kind", "body")}
+            print(f"{entry.get('time')}  {entry.get('kind'):<18} {json.dumps(rest, default=str)}")
     return EXIT_OK
 
 

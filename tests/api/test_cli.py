@@ -264,3 +264,13 @@ def test_standalone_simulator_and_cli_end_to_end(tmp_path):
     finally:
         server.terminate()
         server.wait(timeout=10)
+
+
+def test_journal_prints_and_exports_what_place_wrote(sim, run, tmp_path, capsys):
+    from ticket.journal import Journal
+
+    Journal.default().write("place", cl_ord_id="tkt-1", order="Buy 1 ESZ6 Limit 5990.25")
+    assert main(["journal"]) == 0
+    assert "tkt-1" in capsys.readouterr().out
+    assert main(["journal", "--csv", str(tmp_path / "j.csv")]) == 0
+    assert "tkt-1" in (tmp_path / "j.csv").read_text()

@@ -199,3 +199,18 @@ def test_an_order_that_lands_after_its_answer_was_lost_is_found_and_followed(qtb
     qtbot.waitUntil(lambda: "found on the server after all" in window.outcome.text(), timeout=8000)
     qtbot.waitUntil(lambda: "entry working" in window.orders.item(0, 7).text())
     assert len(sim.requests(PLACE)) == 1 and sim.entry_orders() == 1
+
+
+def test_an_expired_token_mid_session_is_replaced_without_the_trader_noticing(qtbot, window, sim):
+    fill_limit_buy(qtbot, window, sim)
+    before = window.session.connection.client.session.token.get_secret_value()
+    sim.expire_tokens()
+    qtbot.waitUntil(
+        lambda: window.session.connection.client.session.token.get_secret_value() != before,
+        timeout=3000,
+    )
+    assert window.state.text().startswith("Connected") and window.place_button.isEnabled()
+    qtbot.mouseClick(window.place_button, Qt.MouseButton.LeftButton)
+    confirm_with_enter(qtbot, window)
+    wait_outcome(qtbot, window, "PLACED")
+    assert len(sim.requests("auth/accesstokenrequest")) == 2  # renew refused, signed in again

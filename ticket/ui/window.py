@@ -713,8 +713,7 @@ class TicketWindow(QMainWindow):
 
     def on_connection_health(self, ok: bool, message: str) -> None:
         if ok:
-            if self.state.text().startswith("Connection lost"):
-                self._on_connected_state()
+            self._on_connected_state()  # also shows a renewed token's new expiry
         else:
             self.state.setText(f"Connection lost: {message}")
             self.state.setStyleSheet(f"color: {ERROR_COLOUR}; font-weight: bold;")
@@ -723,8 +722,9 @@ class TicketWindow(QMainWindow):
     def _on_connected_state(self) -> None:
         expires = self.session.token_expires
         until = f", token until {expires.astimezone():%H:%M}" if expires else ""
-        self.state.setText(f"Connected{until}")
-        self.state.setStyleSheet("")
+        if self.state.text() != f"Connected{until}":
+            self.state.setText(f"Connected{until}")
+            self.state.setStyleSheet("")
 
     def _selected_cl_ord_id(self) -> str | None:
         row = self.orders.currentRow()
