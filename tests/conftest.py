@@ -36,12 +36,29 @@ def _isolated_dirs(tmp_path_factory, monkeypatch):
         monkeypatch.delenv(name, raising=False)
 
 
+# Obviously fake credentials for sign-in tests, and every token a simulator issued: the last
+# test of the run scans the files the suite wrote for all of them.
+FAKE_USER = "trader-fake"
+FAKE_PASSWORD = "fake-password-3f9c1d"
+FAKE_SEC = "fake-api-secret-8be27a"
+ISSUED_SECRETS: set[str] = {FAKE_PASSWORD, FAKE_SEC}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _log_to_the_session_folder(tmp_path_factory):
+    from ticket.logs import setup_logging
+
+    setup_logging(tmp_path_factory.getbasetemp() / "log")
+
+
 @pytest.fixture
 def sim():
     from ticket.sim.server import Simulator
 
     with Simulator(seed=7) as simulator:
+        simulator.users[FAKE_USER] = FAKE_PASSWORD
         yield simulator
+        ISSUED_SECRETS.update(simulator._tokens)
 
 
 @pytest.fixture

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 
 from PySide6.QtCore import QSettings, QTimer
 from PySide6.QtWidgets import QApplication
 
+from ticket import __version__
 from ticket.config import config_dir
 from ticket.credentials import KeyringStore
+from ticket.logs import setup_logging
 from ticket.services import credentials_from_env, environment_of, resolve_url
 from ticket.ui.icon import app_icon
 from ticket.ui.window import TicketWindow
@@ -30,6 +33,8 @@ def main(env_name: str | None = None, api_url: str | None = None) -> int:
     except ValueError as exc:
         print(f"ticket: {exc}", file=sys.stderr)
         return 2
+    log_file = setup_logging()
+    logging.getLogger(__name__).info("ticket %s starting, log at %s", __version__, log_file)
     existing = QApplication.instance()
     app = existing if isinstance(existing, QApplication) else QApplication(sys.argv)
     app.setApplicationName("ticket")

@@ -41,6 +41,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"ticket {__version__}")
     parser.add_argument(
+        "--self-test",
+        action="store_true",
+        help="place and check one bracket on the simulator, offscreen, and exit",
+    )
+    parser.add_argument(
         "--env",
         choices=["sim", "demo", "live"],
         default=None,
@@ -143,6 +148,10 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None, stdin: TextIO | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.self_test:
+        from ticket.selftest import run as self_test
+
+        return self_test()
     if args.command is None:
         from ticket.app import main as run_window
 

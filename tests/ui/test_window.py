@@ -311,8 +311,9 @@ def test_fat_finger_limit_needs_an_explicit_override(qtbot, window, sim):
 
 
 def test_window_geometry_is_remembered(qtbot, window, tmp_path):
+    qtbot.mouseClick(find(window, "Dismiss hint"), Qt.MouseButton.LeftButton)
     window.move(31, 42)
-    window.resize(700, 680)  # inside the 800 x 800 offscreen screen
+    window.resize(700, 740)  # inside the 800 x 800 offscreen screen
     geometry = window.geometry()
     window.close()
     from PySide6.QtCore import QSettings
@@ -325,3 +326,18 @@ def test_window_geometry_is_remembered(qtbot, window, tmp_path):
     assert again.geometry() == geometry
     text = (tmp_path / "window.ini").read_text()
     assert "sim" not in text.lower().replace("simulator", "")
+
+
+def test_the_first_run_hint_shows_until_dismissed(qtbot, window, tmp_path):
+    assert find(window, "First-run hint").isVisible()
+    assert "Sign in" in find(window, "First-run hint").text()
+    qtbot.mouseClick(find(window, "Dismiss hint"), Qt.MouseButton.LeftButton)
+    assert not window.hint.isVisible()
+    from PySide6.QtCore import QSettings
+
+    from ticket.ui.window import TicketWindow
+
+    again = TicketWindow(QSettings(str(tmp_path / "window.ini"), QSettings.Format.IniFormat))
+    qtbot.addWidget(again)
+    again.show()
+    assert not again.hint.isVisible()

@@ -8,6 +8,7 @@ renewal is locked so a poller and an order can share it.
 from __future__ import annotations
 
 import contextlib
+import logging
 import threading
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
@@ -41,6 +42,7 @@ from ticket.credentials import Credentials
 from ticket.domain.orders import PlaceOsoRequest, PlaceOsoResult
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 DEFAULT_TIMEOUT = httpx.Timeout(connect=5.0, read=10.0, write=5.0, pool=5.0)
 
@@ -115,12 +117,19 @@ class TradovateClient:
             data = self._call("POST", "/auth/accesstokenrequest", body=body.to_wire(), auth=False)
             self._session = self._session_from(data)
             self._credentials = credentials
+            log.info(
+                "signed in to %s as user %s, token until %s",
+                self.base_url,
+                self._session.user_id,
+                self._session.expires_at.isoformat(),
+            )
             return self._session
 
     def renew(self) -> Session:
         with self._auth_lock:
             data = self._call("GET", "/auth/renewaccesstoken", refresh=False)
             self._session = self._session_from(data, keep=self._session)
+            log.info("token renewed, now until %s", self._session.expires_at.isoformat())
             return self._session
 
     def sign_out(self) -> None:
@@ -156,7 +165,8 @@ class TradovateClient:
             try:
                 self.renew()
                 return
-            except (errors.NotAuthorized, errors.AuthFailed, errors.HttpStatusError):
+            except (errors.NotAuthorized, errors.AuthFailed, errors.HttpStatusError) as exc:
+                log.warning("token renewal refused (%s); signing in again", exc)
                 if self._credentials is None:
                     raise
             self.sign_in(self._credentials)

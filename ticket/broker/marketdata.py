@@ -10,6 +10,7 @@ thread: connect, authorize, (re)subscribe, read, heartbeat, and reconnect with b
 from __future__ import annotations
 
 import json
+import logging
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -21,6 +22,7 @@ from typing import Any
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidURI
 from websockets.sync.client import ClientConnection, connect
 
+log = logging.getLogger(__name__)
 HEARTBEAT_SECONDS = 2.5  # Tradovate closes a socket that stays silent longer
 STALE_SECONDS = 3.0
 BACKOFF_SECONDS = (0.5, 1.0, 2.0, 5.0, 10.0)
@@ -181,6 +183,7 @@ class MarketDataClient:
 
     def _set_state(self, state: FeedState, detail: str = "") -> None:
         if state is not self.state or detail:
+            log.info("market data %s %s", state.value, detail)
             self.state = state
             self._on_state(state, detail)
 

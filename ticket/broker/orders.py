@@ -7,6 +7,7 @@ clOrdId and reports what the server holds.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable, Sequence
 from enum import StrEnum
@@ -16,6 +17,8 @@ from pydantic import BaseModel, ConfigDict
 from ticket.broker import errors
 from ticket.broker.client import TradovateClient
 from ticket.domain.orders import FailureReason, PlaceOsoRequest
+
+log = logging.getLogger(__name__)
 
 
 class Status(StrEnum):
@@ -153,6 +156,34 @@ def submit_oso(
     request = with_leg_ids(request)
     cl = request.cl_ord_id
     started = clock()
+    log.info(
+        "placeOSO %s: %s %s %s %s",
+        cl,
+        request.action.value,
+        request.order_qty,
+        request.symbol,
+        request.order_type.value,
+    )
+    outcome = _submit(client, request, p_ticket, reconcile_delays, clock, started)
+    log.info(
+        "placeOSO %s: %s in %s ms (%s)",
+        cl,
+        outcome.status.value,
+        outcome.latency_ms,
+        outcome.failure_reason or outcome.message,
+    )
+    return outcome
+
+
+def _submit(
+    client: TradovateClient,
+    request: PlaceOsoRequest,
+    p_ticket: str | None,
+    reconcile_delays: Sequence[float],
+    clock: Callable[[], float],
+    started: float,
+) -> Outcome:
+    cl = request.cl_ord_id
 
     def took() -> float:
         return round((clock() - started) * 1000, 2)

@@ -74,6 +74,7 @@ class Simulator:
         self.catalog = Catalog(today or datetime.now(UTC).date())
         self.exchange = Exchange(self.catalog, self.faults, seed=seed)
         self.token_lifetime = token_lifetime
+        self.users: dict[str, str] = {SIM_USERNAME: SIM_PASSWORD}  # tests may add logins
         self._tick_interval = tick_interval
         self._tokens: dict[str, datetime] = {}
         self._penalties: dict[str, float] = {}
@@ -370,7 +371,7 @@ class Simulator:
     def _sign_in(self, body: Any) -> dict[str, object]:
         if not isinstance(body, dict) or not body.get("name") or not body.get("password"):
             return {"errorText": "Incorrect username or password. Please try again."}
-        if body.get("name") != SIM_USERNAME or body.get("password") != SIM_PASSWORD:
+        if self.users.get(str(body.get("name"))) != body.get("password"):
             return {"errorText": "Incorrect username or password. Please try again."}
         return self._issue_token()
 

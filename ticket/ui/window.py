@@ -128,6 +128,8 @@ class TicketWindow(QMainWindow):
         self.banner.setAlignment(Qt.AlignmentFlag.AlignCenter)
         outer.addWidget(self.banner)
         outer.addWidget(self.safety.banner)
+        self.hint = self._first_run_hint()
+        outer.addWidget(self.hint)
 
         bar = QHBoxLayout()
         self.account_box = QComboBox()
@@ -237,12 +239,39 @@ class TicketWindow(QMainWindow):
         self.orders.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.orders.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.orders.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
-        self.orders.setMinimumHeight(110)
+        self.orders.setMinimumHeight(80)
         outer.addWidget(self.orders, 1)
 
         self.setCentralWidget(self.frame)
         self.resize(940, 820)
         self.setTabOrder(self.symbol, self.entry.side.buy)
+
+    def _first_run_hint(self) -> QFrame:
+        """Shown until dismissed: where the trader is and how to reach a real account."""
+        hint = QFrame()
+        hint.setObjectName("hint")
+        hint.setStyleSheet("QFrame#hint { border: 1px solid palette(mid); border-radius: 4px; }")
+        text = QLabel(
+            "You are practising on the built-in simulator: account SIM1 with $50,000, no real "
+            "orders. To trade your Tradovate DEMO or LIVE account, click <b>Sign in…</b> and "
+            "enter your username, password and API key (cid and secret)."
+        )
+        text.setWordWrap(True)
+        text.setAccessibleName("First-run hint")
+        close = QPushButton("Got it")
+        close.setAccessibleName("Dismiss hint")
+        layout = QHBoxLayout(hint)
+        layout.addWidget(text, 1)
+        layout.addWidget(close)
+
+        def dismiss() -> None:
+            hint.setVisible(False)
+            self.settings.setValue("hint/dismissed", True)
+            self.settings.sync()
+
+        close.clicked.connect(dismiss)
+        hint.setVisible(str(self.settings.value("hint/dismissed", "false")).lower() != "true")
+        return hint
 
     def _connect_signals(self) -> None:
         vm, session = self.vm, self.session
