@@ -167,7 +167,8 @@ def main(argv: Sequence[str] | None = None, stdin: TextIO | None = None) -> int:
 
 def _run_sim(args: argparse.Namespace) -> int:
     from ticket.domain.orders import FailureReason
-    from ticket.sim.server import SIM_PASSWORD, SIM_USERNAME, Simulator
+    from ticket.sim.constants import SIM_PASSWORD, SIM_USERNAME
+    from ticket.sim.server import Simulator
 
     sim = Simulator(host=args.host, port=args.port, tick_interval=args.tick_interval or None)
     faults = sim.faults

@@ -29,12 +29,14 @@ def run() -> int:
     from PySide6.QtCore import QSettings
     from PySide6.QtWidgets import QApplication
 
+    from ticket.app import tune_runtime
     from ticket.broker.orders import Status
     from ticket.domain.orders import Action, OrderType
     from ticket.domain.ticket import DistanceUnit
     from ticket.journal import Journal
     from ticket.ui.window import TicketWindow
 
+    tune_runtime()
     app = QApplication(sys.argv[:1])
     window = TicketWindow(
         QSettings(str(scratch / "window.ini"), QSettings.Format.IniFormat),

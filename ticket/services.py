@@ -7,6 +7,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from pydantic import SecretStr
@@ -16,7 +17,10 @@ from ticket.broker.marketdata import MD_URL
 from ticket.broker.models import Account
 from ticket.config import device_id
 from ticket.credentials import Credentials, CredentialStore, KeyringUnavailable
-from ticket.sim.server import SIM_PASSWORD, SIM_USERNAME, Simulator
+from ticket.sim.constants import SIM_PASSWORD, SIM_USERNAME
+
+if TYPE_CHECKING:  # the simulator starts only when it is the environment in use
+    from ticket.sim.server import Simulator
 
 DEMO_URL = "https://demo.tradovateapi.com/v1"
 LIVE_URL = "https://live.tradovateapi.com/v1"
@@ -121,6 +125,8 @@ def open_connection(url: str | None, *, sim_tick_interval: float | None = 0.5) -
     """Start the embedded simulator when `url` is None; no network call is made here."""
     simulator = None
     if url is None:
+        from ticket.sim.server import Simulator
+
         simulator = Simulator(tick_interval=sim_tick_interval).start()
         url = simulator.base_url
     client = TradovateClient(make_http_client(), url, device_id=device_id())

@@ -7,7 +7,8 @@ import pytest
 
 from ticket.domain.orders import OrdStatus
 from ticket.sim.catalog import Catalog
-from ticket.sim.exchange import SIM_ACCOUNT_ID, Exchange, Refused
+from ticket.sim.constants import SIM_ACCOUNT_ID
+from ticket.sim.exchange import Exchange, Refused
 from ticket.sim.faults import Faults
 
 ES = "ESZ6"

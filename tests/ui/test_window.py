@@ -203,7 +203,8 @@ def test_the_gui_keeps_processing_events_while_the_server_takes_2_s(qtbot, windo
     confirm_with_enter(qtbot, window)
     timer.start()
     qtbot.waitUntil(lambda: window.in_flight)
-    assert not window.place_button.isEnabled() and window.place_button.text() == "Sending…"
+    assert not window.place_button.isEnabled()
+    qtbot.waitUntil(lambda: window.place_button.text() == "Sending…")  # labels follow the send
     wait_outcome(qtbot, window, "PLACED")
     timer.stop()
     gaps = [b - a for a, b in itertools.pairwise(ticks)]

@@ -12,9 +12,8 @@ import logging
 import threading
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-import httpx
 from pydantic import BaseModel, SecretStr, TypeAdapter
 
 from ticket import __version__
@@ -41,16 +40,19 @@ from ticket.broker.models import (
 from ticket.credentials import Credentials
 from ticket.domain.orders import PlaceOsoRequest, PlaceOsoResult
 
+if TYPE_CHECKING:  # httpx costs ~0.1 s to import: the window paints before it is needed
+    import httpx
+
 T = TypeVar("T")
 log = logging.getLogger(__name__)
 
-DEFAULT_TIMEOUT = httpx.Timeout(connect=5.0, read=10.0, write=5.0, pool=5.0)
 
-
-def make_http_client(timeout: httpx.Timeout = DEFAULT_TIMEOUT) -> httpx.Client:
+def make_http_client(timeout: httpx.Timeout | None = None) -> httpx.Client:
     """One pooled keep-alive client for the life of the app: orders reuse a warm connection."""
+    import httpx
+
     return httpx.Client(
-        timeout=timeout,
+        timeout=timeout or httpx.Timeout(connect=5.0, read=10.0, write=5.0, pool=5.0),
         headers={"Accept": "application/json", "User-Agent": f"ticket/{__version__}"},
         limits=httpx.Limits(max_keepalive_connections=4, keepalive_expiry=300),
     )
@@ -211,6 +213,8 @@ class TradovateClient:
         auth: bool,
         order: bool,
     ) -> httpx.Response:
+        import httpx
+
         headers = {"Content-Type": "application/json"} if body is not None else {}
         if auth and self._session is not None:
             headers["Authorization"] = f"Bearer {self._session.token.get_secret_value()}"

@@ -17,10 +17,10 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidURI
-from websockets.sync.client import ClientConnection, connect
+if TYPE_CHECKING:
+    from websockets.sync.client import ClientConnection
 
 log = logging.getLogger(__name__)
 HEARTBEAT_SECONDS = 2.5  # Tradovate closes a socket that stays silent longer
@@ -188,6 +188,9 @@ class MarketDataClient:
             self._on_state(state, detail)
 
     def _run(self) -> None:
+        from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidURI
+        from websockets.sync.client import connect
+
         attempt = 0
         while not self._stop.is_set():
             self._set_state(FeedState.CONNECTING if attempt == 0 else FeedState.RECONNECTING)

@@ -19,11 +19,9 @@ from typing import Any
 from ticket.domain.orders import Action, FailureReason, OrderType, OrdStatus
 from ticket.domain.prices import is_on_grid
 from ticket.sim.catalog import Catalog, SimContract
+from ticket.sim.constants import SIM_ACCOUNT_ID, SIM_ACCOUNT_NAME
 from ticket.sim.faults import Faults
 
-SIM_ACCOUNT_ID = 700001
-SIM_USER_ID = 5001
-SIM_ACCOUNT_NAME = "SIM1"
 SIM_STARTING_CASH = Decimal(50000)
 
 

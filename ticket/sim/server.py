@@ -22,19 +22,16 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from ticket.sim.catalog import Catalog
-from ticket.sim.exchange import (
+from ticket.sim.constants import (
     SIM_ACCOUNT_ID,
     SIM_ACCOUNT_NAME,
+    SIM_PASSWORD,
     SIM_USER_ID,
-    Exchange,
-    Refused,
-    iso,
+    SIM_USERNAME,
 )
+from ticket.sim.exchange import Exchange, Refused, iso
 from ticket.sim.faults import Faults
 from ticket.sim.marketdata import MarketDataServer
-
-SIM_USERNAME = "sim"
-SIM_PASSWORD = "sim"  # the practice login: not a secret, the simulator accepts only this pair
 
 ORDER_ROUTES = {
     "order/placeoso",
@@ -69,6 +66,7 @@ class Simulator:
         token_lifetime: timedelta = timedelta(minutes=90),
         host: str = "127.0.0.1",
         port: int = 0,
+        idle_timeout: float | None = None,
     ) -> None:
         self.faults = Faults()
         self.catalog = Catalog(today or datetime.now(UTC).date())
@@ -82,7 +80,9 @@ class Simulator:
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
-        self._server = _HttpServer((host, port), _Handler, self)
+        # idle_timeout: close keep-alive connections idle that long, as load balancers do
+        handler = type("Handler", (_Handler,), {"timeout": idle_timeout})
+        self._server = _HttpServer((host, port), handler, self)
         self.market_data = MarketDataServer(
             self.exchange,
             lambda token: self.token_valid(f"Bearer {token}"),
@@ -160,6 +160,10 @@ class Simulator:
         """How many entry orders (not bracket legs) the simulator holds."""
         with self.exchange.lock:
             return sum(1 for o in self.exchange.orders.values() if o.parent_id is None)
+
+    @property
+    def connections(self) -> int:
+        return self._server.connections
 
     def front(self, root: str) -> str:
         return next(
@@ -383,6 +387,11 @@ class _HttpServer(ThreadingHTTPServer):
     def __init__(self, address: tuple[str, int], handler: type, sim: Simulator) -> None:
         super().__init__(address, handler)
         self.sim = sim
+        self.connections = 0  # TCP connections accepted: each new one is a handshake
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        self.connections += 1
+        super().process_request(request, client_address)
 
 
 class _Handler(BaseHTTPRequestHandler):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 
+from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QVBoxLayout, QWidget
 
 from ticket.domain.draft import Evaluation
@@ -14,6 +15,8 @@ from ticket.ui.widgets import BUY_COLOUR, SELL_COLOUR
 
 
 class ConfirmDialog(QDialog):
+    confirmed = Signal()  # the trader said send
+
     def __init__(
         self,
         evaluation: Evaluation,
@@ -44,6 +47,7 @@ class ConfirmDialog(QDialog):
         self.send.setAutoDefault(True)
         cancel = buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
         cancel.setAutoDefault(False)
+        self._sent = False
         buttons.accepted.connect(self._on_send)
         buttons.rejected.connect(self.reject)
 
@@ -62,5 +66,14 @@ class ConfirmDialog(QDialog):
         layout.addWidget(buttons)
 
     def _on_send(self) -> None:
-        self.send.setEnabled(False)  # a second Enter or click cannot send twice
+        if self._sent:
+            return  # a second Enter or click cannot send twice
+        self._sent = True
+        self.confirmed.emit()
+        # Repainting (the disabled button, then the window under the closing card) takes the
+        # GIL the worker needs: let the order reach the wire first (about a millisecond).
+        QTimer.singleShot(15, self._close_after_send)
+
+    def _close_after_send(self) -> None:
+        self.send.setEnabled(False)
         self.accept()

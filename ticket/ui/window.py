@@ -68,6 +68,7 @@ OUTCOME_COLOURS = {
     Status.NOT_PLACED: WARNING_COLOUR,
     Status.UNKNOWN: ERROR_COLOUR,
 }
+AFTER_SEND_MS = 15  # bookkeeping waits until the request is on the wire (loopback: ~1 ms)
 COLUMNS = ["Time", "Side", "Contract", "Qty", "Entry", "SL", "TP", "Status", "Ids", "Latency"]
 
 
@@ -104,7 +105,7 @@ class TicketWindow(QMainWindow):
         self.in_flight = False
         self.confirm: ConfirmDialog | None = None
         self._penalty: tuple[PlaceOsoRequest, str | None, float] | None = None
-        self._sent_at: dict[str, float] = {}
+        self._bookkeeping: tuple[PlaceOsoRequest, Evaluation, str | None] | None = None
         self.safety = SafetyController(self, self.journal)
         self._build()
         self._connect_signals()
@@ -311,7 +312,7 @@ class TicketWindow(QMainWindow):
         QShortcut(QKeySequence("Ctrl+Down"), self, lambda: vm.update(qty=max(vm.draft.qty - 1, 0)))
         self._penalty_timer = QTimer(self, interval=250)
         self._penalty_timer.timeout.connect(self._on_penalty_tick)
-        self._warm_timer = QTimer(self, interval=60_000)
+        self._warm_timer = QTimer(self, interval=30_000)
         self._warm_timer.timeout.connect(session.keep_warm)
         self._warm_timer.start()
 
@@ -508,7 +509,9 @@ class TicketWindow(QMainWindow):
         allowed = self.place_allowed()
         self.place_button.setEnabled(allowed)
         side = BUY_COLOUR if self.vm.draft.action is Action.BUY else SELL_COLOUR
-        self.place_button.setStyleSheet(f"QPushButton#place:enabled {{ background: {side}; }}")
+        style = f"QPushButton#place:enabled {{ background: {side}; }}"
+        if self.place_button.styleSheet() != style:  # re-styling is costly: only on a change
+            self.place_button.setStyleSheet(style)
         if self.in_flight:
             text = "Sending…"
         elif self._penalty_left() > 0:
@@ -517,7 +520,8 @@ class TicketWindow(QMainWindow):
             text = evaluation.summary
         else:
             text = "Place"
-        self.place_button.setText(text)
+        if self.place_button.text() != text:
+            self.place_button.setText(text)
 
     # -- placing --
 
@@ -600,10 +604,13 @@ class TicketWindow(QMainWindow):
         )
         environment = self.session.environment or Environment.CUSTOM
         self.confirm = ConfirmDialog(evaluation, environment, self.account.name, self)
-        self.confirm.accepted.connect(lambda: self._send(request, evaluation))
+        self.confirm.confirmed.connect(lambda: self._send(request, evaluation))
         self.confirm.finished.connect(self._on_confirm_closed)
         self._update_place()
         self.confirm.open()
+        # While the trader reads the card, a cheap call makes sure the pooled connection is
+        # alive, so the order itself never pays a new TCP/TLS handshake.
+        self.session.keep_warm()
 
     def _on_confirm_closed(self) -> None:
         self.confirm = None
@@ -619,7 +626,18 @@ class TicketWindow(QMainWindow):
                 request, p_ticket = penalised, ticket  # the same order: resend with its ticket
             self._penalty = None
         self.in_flight = True
-        self._sent_at[request.cl_ord_id or ""] = time.perf_counter()
+        self._pending = (request, evaluation)
+        self._bookkeeping = (request, evaluation, p_ticket)
+        # The order leaves first; the journal, the table and the labels follow a moment later
+        # (they would otherwise hold the GIL the worker needs to put the request on the wire).
+        self.session.place(request, p_ticket)
+        QTimer.singleShot(AFTER_SEND_MS, self._after_send)
+
+    def _after_send(self) -> None:
+        if self._bookkeeping is None:
+            return
+        request, evaluation, p_ticket = self._bookkeeping
+        self._bookkeeping = None
         entry_price = request.price if request.order_type.needs_price else request.stop_price
         self._guard_key = OrderKey(
             account_id=request.account_id or 0,
@@ -639,10 +657,9 @@ class TicketWindow(QMainWindow):
             p_ticket_resend=p_ticket is not None,
         )
         self._add_row(request, evaluation)
-        self.outcome.setText("Sending…")
+        if self.in_flight:
+            self.outcome.setText("Sending…")
         self._update_place()
-        self._pending = (request, evaluation)
-        self.session.place(request, p_ticket)
 
     def _add_row(self, request: PlaceOsoRequest, evaluation: Evaluation) -> None:
         assert evaluation.form is not None and evaluation.assessment is not None
@@ -675,6 +692,7 @@ class TicketWindow(QMainWindow):
         return -1
 
     def _on_order_done(self, outcome: Outcome) -> None:
+        self._after_send()  # in case the answer came back before the bookkeeping ran
         self.in_flight = False
         request, evaluation = self._pending
         self.journal.write(
