@@ -91,8 +91,12 @@ class _FirstPaint(QObject):
 def _probe(app: QApplication, window: TicketWindow) -> None:
     """For tests/perf: report the first paint, then resident memory once connected and idle."""
 
+    def rss_kb() -> str:
+        with open("/proc/self/status") as status:
+            return next(line.split()[1] for line in status if line.startswith("VmRSS"))
+
     def painted() -> None:
-        print("painted", flush=True)
+        print(f"painted rss_kb_at_paint {rss_kb()}", flush=True)
 
     def idle_memory() -> None:
         if window.contract is None:
@@ -101,9 +105,7 @@ def _probe(app: QApplication, window: TicketWindow) -> None:
         QTimer.singleShot(2000, report)
 
     def report() -> None:
-        with open("/proc/self/status") as status:
-            rss = next(line.split()[1] for line in status if line.startswith("VmRSS"))
-        print(f"rss_kb {rss}", flush=True)
+        print(f"rss_kb {rss_kb()}", flush=True)
         window.close()
         app.quit()
 

@@ -16,7 +16,7 @@ SERVICE = "ticket"
 
 
 class Credentials(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(defer_build=True, frozen=True, extra="forbid")
 
     username: str
     password: SecretStr

@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from pydantic import BaseModel, SecretStr, TypeAdapter
+from pydantic import BaseModel, ConfigDict, SecretStr, TypeAdapter
 
 from ticket import __version__
 from ticket.broker import errors
@@ -59,7 +59,7 @@ def make_http_client(timeout: httpx.Timeout | None = None) -> httpx.Client:
 
 
 class Session(BaseModel):
-    model_config = {"frozen": True}
+    model_config = ConfigDict(defer_build=True, frozen=True)
 
     token: SecretStr
     md_token: SecretStr | None

@@ -15,7 +15,7 @@ from ticket.domain.prices import PriceFormat
 
 
 class ResolvedContract(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(defer_build=True, frozen=True, extra="forbid")
 
     contract: Contract
     instrument: Instrument

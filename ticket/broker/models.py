@@ -35,7 +35,11 @@ Price = Annotated[Decimal, BeforeValidator(_exact)]
 
 class Entity(BaseModel):
     model_config = ConfigDict(
-        frozen=True, extra="ignore", alias_generator=to_camel, populate_by_name=True
+        defer_build=True,
+        frozen=True,
+        extra="ignore",
+        alias_generator=to_camel,
+        populate_by_name=True,
     )
 
 

@@ -57,7 +57,7 @@ def fetch_snapshot(client: TradovateClient, account_id: int) -> Snapshot:
 
 
 class FlattenReport(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(defer_build=True, frozen=True, extra="forbid")
 
     cancelled: int
     filled_meanwhile: int  # orders that filled while we were cancelling them

@@ -30,7 +30,7 @@ class Status(StrEnum):
 
 
 class Outcome(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(defer_build=True, frozen=True, extra="forbid")
 
     status: Status
     cl_ord_id: str | None
@@ -47,7 +47,7 @@ class Outcome(BaseModel):
 
 
 class FoundOrder(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(defer_build=True, frozen=True, extra="forbid")
 
     order_id: int
     oso1_id: int | None

@@ -16,7 +16,7 @@ class BracketError(ValueError):
 
 
 class ResolvedExit(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(defer_build=True, frozen=True, extra="forbid")
 
     price: Decimal  # the stop trigger, or the take-profit limit
     ticks: Decimal  # signed distance from the entry in ticks, positive on the winning side

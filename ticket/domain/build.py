@@ -17,7 +17,7 @@ from ticket.domain.ticket import TicketForm
 class AccountRef(BaseModel):
     """The two ways Tradovate names an account in an order: `accountId` and `accountSpec`."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(defer_build=True, frozen=True, extra="forbid")
 
     id: int = Field(gt=0)
     name: str

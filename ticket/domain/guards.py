@@ -11,7 +11,7 @@ from ticket.domain.orders import Action
 
 
 class OrderKey(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(defer_build=True, frozen=True, extra="forbid")
 
     account_id: int
     symbol: str

@@ -33,7 +33,7 @@ class RollRule(StrEnum):
 class Instrument(BaseModel):
     """A futures product (root), e.g. ES: what one tick is worth and how prices are written."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(defer_build=True, frozen=True, extra="forbid")
 
     root: str
     description: str
@@ -205,7 +205,7 @@ def roll_date(rule: RollRule, year: int, month: int) -> date:
 
 
 class ContractMonth(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(defer_build=True, frozen=True, extra="forbid")
 
     root: str
     year: int

@@ -149,7 +149,11 @@ class WireModel(BaseModel):
     """A request body we build: frozen, strict about its own fields, camelCase on the wire."""
 
     model_config = ConfigDict(
-        frozen=True, extra="forbid", alias_generator=to_camel, populate_by_name=True
+        defer_build=True,
+        frozen=True,
+        extra="forbid",
+        alias_generator=to_camel,
+        populate_by_name=True,
     )
 
     def to_wire(self) -> dict[str, object]:
@@ -199,7 +203,11 @@ class PlaceOsoResult(BaseModel):
     """The answer to placeOSO. Tradovate adds fields over time, so unknown ones are ignored."""
 
     model_config = ConfigDict(
-        frozen=True, extra="ignore", alias_generator=to_camel, populate_by_name=True
+        defer_build=True,
+        frozen=True,
+        extra="ignore",
+        alias_generator=to_camel,
+        populate_by_name=True,
     )
 
     failure_reason: FailureReason | None = None

@@ -13,7 +13,7 @@ from ticket.domain.instruments import Instrument
 class Side(BaseModel):
     """One exit seen from the entry: always a positive distance."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(defer_build=True, frozen=True, extra="forbid")
 
     price: Decimal
     ticks: Decimal
@@ -23,7 +23,7 @@ class Side(BaseModel):
 
 
 class TradePlan(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(defer_build=True, frozen=True, extra="forbid")
 
     entry: Decimal
     qty: int
@@ -72,7 +72,7 @@ def make_plan(
 
 
 class Sizing(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(defer_build=True, frozen=True, extra="forbid")
 
     budget: Decimal
     contracts: int

@@ -65,7 +65,7 @@ class PriceFormat(BaseModel):
     `sub32` is how many parts a 32nd is cut into (ZB 1, ZN 2, ZF 4, ZT 8).
     """
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(defer_build=True, frozen=True, extra="forbid")
 
     kind: Literal["decimal", "fractional"]
     places: int = Field(default=2, ge=0, le=10)

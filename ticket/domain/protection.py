@@ -23,7 +23,7 @@ OPEN = (OrdStatus.WORKING, OrdStatus.PENDING_NEW, OrdStatus.PENDING_REPLACE)
 
 
 class OrderView(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(defer_build=True, frozen=True, extra="forbid")
 
     id: int
     contract_id: int
@@ -39,7 +39,7 @@ class OrderView(BaseModel):
 
 
 class Snapshot(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(defer_build=True, frozen=True, extra="forbid")
 
     orders: dict[int, OrderView]
     positions: dict[int, int]  # contract id -> net position
@@ -49,7 +49,7 @@ class Snapshot(BaseModel):
 class Exposure(BaseModel):
     """A contract whose position is not fully covered by working stops."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(defer_build=True, frozen=True, extra="forbid")
 
     contract_id: int
     net: int
@@ -90,7 +90,7 @@ def exposures(snapshot: Snapshot) -> list[Exposure]:
 
 
 class BracketState(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(defer_build=True, frozen=True, extra="forbid")
 
     entry: OrderView
     legs: tuple[OrderView, ...]

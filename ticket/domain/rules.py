@@ -38,7 +38,7 @@ class Severity(StrEnum):
 
 
 class Problem(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(defer_build=True, frozen=True, extra="forbid")
 
     field: TicketField
     message: str
@@ -49,7 +49,7 @@ class Problem(BaseModel):
 class FatFingerLimits(BaseModel):
     """Limits on one trade. Passing one takes an explicit override, never silence."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(defer_build=True, frozen=True, extra="forbid")
 
     max_contracts: int = Field(default=10, gt=0)
     max_risk: Decimal = Field(default=Decimal(1000), gt=0)  # money at risk, whole trade
@@ -57,7 +57,7 @@ class FatFingerLimits(BaseModel):
 
 
 class RiskSettings(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(defer_build=True, frozen=True, extra="forbid")
 
     default: FatFingerLimits = FatFingerLimits()
     per_root: dict[str, FatFingerLimits] = {}
@@ -72,7 +72,7 @@ OVERRIDE_DISTANCE = "max_ticks_from_last"
 
 
 class Assessment(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(defer_build=True, frozen=True, extra="forbid")
 
     problems: tuple[Problem, ...]
     entry: Decimal | None
