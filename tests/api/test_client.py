@@ -13,11 +13,10 @@ from ticket.broker.models import (
     CancelOrderRequest,
     LiquidatePositionRequest,
     ModifyOrderRequest,
-    PlaceOrderRequest,
 )
 from ticket.broker.orders import Status, submit_oso
 from ticket.credentials import Credentials
-from ticket.domain.orders import Action, OrderType
+from ticket.domain.orders import Action, OrderType, PlaceOrderRequest
 
 from .helpers import es_request, statuses
 

@@ -13,10 +13,9 @@ from ticket.broker.models import (
     CancelOrderRequest,
     LiquidatePositionRequest,
     ModifyOrderRequest,
-    PlaceOrderRequest,
 )
 from ticket.broker.orders import submit_oso
-from ticket.domain.orders import Action, FailureReason, OrderType
+from ticket.domain.orders import Action, FailureReason, OrderType, PlaceOrderRequest
 from ticket.services import SIM_CREDENTIALS
 
 from .helpers import es_request

@@ -33,12 +33,11 @@ from ticket.broker.models import (
     Order,
     OrderResult,
     OrderVersion,
-    PlaceOrderRequest,
     Position,
     Product,
 )
 from ticket.credentials import Credentials
-from ticket.domain.orders import PlaceOsoRequest, PlaceOsoResult
+from ticket.domain.orders import PlaceOrderRequest, PlaceOsoRequest, PlaceOsoResult
 
 if TYPE_CHECKING:  # httpx costs ~0.1 s to import: the window paints before it is needed
     import httpx

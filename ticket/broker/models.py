@@ -22,7 +22,6 @@ from ticket.domain.orders import (
     TimeInForce,
     WireModel,
     WirePrice,
-    WireTime,
 )
 
 
@@ -170,22 +169,6 @@ class OrderResult(Entity):
     failure_text: str | None = None
     order_id: int | None = None
     command_id: int | None = None
-
-
-class PlaceOrderRequest(WireModel):
-    account_spec: str | None = None
-    account_id: int | None = Field(default=None, gt=0)
-    cl_ord_id: str | None = None
-    action: Action
-    symbol: str
-    order_qty: int = Field(gt=0)
-    order_type: OrderType
-    price: WirePrice | None = None
-    stop_price: WirePrice | None = None
-    time_in_force: TimeInForce | None = None
-    expire_time: WireTime | None = None
-    text: str | None = None
-    is_automated: bool = False
 
 
 class CancelOrderRequest(WireModel):

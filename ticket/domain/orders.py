@@ -175,8 +175,8 @@ class RestrainedOrderVersion(WireModel):
     text: Text64 | None = None
 
 
-class PlaceOsoRequest(WireModel):
-    """The body of `POST /order/placeOSO`: an entry and one or two server-held bracket legs."""
+class PlaceOrderRequest(WireModel):
+    """The body of `POST /order/placeorder`: one order (used for a protective stop)."""
 
     account_spec: Text64 | None = None
     account_id: int | None = Field(default=None, gt=0)
@@ -195,6 +195,11 @@ class PlaceOsoRequest(WireModel):
     activation_time: WireTime | None = None
     custom_tag50: Text64 | None = None
     is_automated: bool = False
+
+
+class PlaceOsoRequest(PlaceOrderRequest):
+    """The body of `POST /order/placeOSO`: an entry and one or two server-held bracket legs."""
+
     bracket1: RestrainedOrderVersion
     bracket2: RestrainedOrderVersion | None = None
 

@@ -435,11 +435,14 @@ class Exchange:
     def _evaluate(self, contract: SimContract) -> None:
         for _ in range(10):
             progressed = False
-            for order in sorted(self.orders.values(), key=lambda o: o.id):
-                if order.contract is not contract or order.status is not OrdStatus.WORKING:
-                    continue
-                if order.held:
-                    continue
+            working = [
+                o
+                for o in self.orders.values()
+                if o.contract is contract and o.status is OrdStatus.WORKING and not o.held
+            ]
+            for order in sorted(working, key=lambda o: o.id):
+                if order.status is not OrdStatus.WORKING or order.held:
+                    continue  # filled or cancelled earlier in this pass
                 price = self._fill_price(order)
                 if price is not None:
                     self._fill(order, price)

@@ -13,12 +13,12 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton
 
 from ticket.broker.errors import describe_error
-from ticket.broker.models import CancelOrderRequest, OrderResult, PlaceOrderRequest
+from ticket.broker.models import CancelOrderRequest, OrderResult
 from ticket.broker.monitor import FlattenReport, flatten
 from ticket.broker.orders import FoundOrder, Outcome, Status, find_by_cl_ord_id
 from ticket.domain.draft import Evaluation
 from ticket.domain.instruments import Instrument
-from ticket.domain.orders import Action, OrderType, PlaceOsoRequest, TimeInForce
+from ticket.domain.orders import Action, OrderType, PlaceOrderRequest, PlaceOsoRequest, TimeInForce
 from ticket.domain.protection import Exposure, Snapshot, bracket_state, exposures, slippage_ticks
 from ticket.journal import Journal
 from ticket.ui.monitor import OrderMonitor
