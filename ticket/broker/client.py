@@ -68,7 +68,10 @@ class Session(BaseModel):
 
 
 def _parse_list(model: type[T], data: Any) -> list[T]:
-    return TypeAdapter(list[model]).validate_python(data or [])  # type: ignore[valid-type]
+    # One item per call: validating a long list in one call holds the GIL for its whole
+    # length, and the GUI thread would wait that long to paint.
+    adapter = TypeAdapter(model)
+    return [adapter.validate_python(item) for item in data or []]
 
 
 class TradovateClient:

@@ -6,7 +6,7 @@ positions), so the alarm rule is tested without a server or a window.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from decimal import Decimal
 
 from pydantic import BaseModel, ConfigDict
@@ -108,6 +108,20 @@ class BracketState(BaseModel):
             if leg.status is OrdStatus.WORKING and leg.qty != entry.qty:
                 text += f" ({leg.qty})"
         return text
+
+
+def bracket_states(snapshot: Snapshot, entry_ids: Iterable[int]) -> dict[int, BracketState]:
+    """The state of many brackets in one pass over the orders (the window follows them all)."""
+    wanted = set(entry_ids)
+    legs: dict[int, list[OrderView]] = {i: [] for i in wanted}
+    for order in snapshot.orders.values():
+        if order.parent_id in wanted:
+            legs[order.parent_id].append(order)
+    return {
+        i: BracketState(entry=snapshot.orders[i], legs=tuple(sorted(legs[i], key=lambda o: o.id)))
+        for i in wanted
+        if i in snapshot.orders
+    }
 
 
 def bracket_state(snapshot: Snapshot, entry_id: int) -> BracketState | None:

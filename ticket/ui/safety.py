@@ -19,7 +19,15 @@ from ticket.broker.orders import FoundOrder, Outcome, Status, find_by_cl_ord_id
 from ticket.domain.draft import Evaluation
 from ticket.domain.instruments import Instrument
 from ticket.domain.orders import Action, OrderType, PlaceOrderRequest, PlaceOsoRequest, TimeInForce
-from ticket.domain.protection import Exposure, Snapshot, bracket_state, exposures, slippage_ticks
+from ticket.domain.protection import (
+    BracketState,
+    Exposure,
+    Snapshot,
+    bracket_state,
+    bracket_states,
+    exposures,
+    slippage_ticks,
+)
 from ticket.journal import Journal
 from ticket.ui.monitor import OrderMonitor
 from ticket.ui.widgets import ERROR_COLOUR
@@ -80,6 +88,7 @@ class SafetyController(QObject):
         self.connection_ok = True
         self.exposure: Exposure | None = None
         self._seen_uncovered: dict[int, int] = {}
+        self._shown: dict[str, BracketState] = {}
         self.unknown_interval_ms = 2000
         self.unknown_tries = 15
         self.monitor.snapshot.connect(self._on_snapshot)
@@ -169,10 +178,12 @@ class SafetyController(QObject):
         self.connection_ok = True
         self.snapshot = snapshot
         self.window.on_connection_health(True, "")
+        states = bracket_states(snapshot, (t.entry_id for t in self.tracked.values()))
         for tracked in self.tracked.values():
-            state = bracket_state(snapshot, tracked.entry_id)
-            if state is None:
-                continue
+            state = states.get(tracked.entry_id)
+            if state is None or self._shown.get(tracked.cl_ord_id) == state:
+                continue  # unchanged since the last look: nothing to redraw
+            self._shown[tracked.cl_ord_id] = state
             words = state.words(tracked.instrument.format_price)
             entry = state.entry
             if tracked.market and entry.avg_price is not None and tracked.planned_entry:
