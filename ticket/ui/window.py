@@ -239,7 +239,9 @@ class TicketWindow(QMainWindow):
         self.orders.verticalHeader().setVisible(False)
         self.orders.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.orders.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.orders.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        header = self.orders.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(COLUMNS.index("Status"), QHeaderView.ResizeMode.Stretch)
         self.orders.setMinimumHeight(80)
         outer.addWidget(self.orders, 1)
 
