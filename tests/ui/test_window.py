@@ -125,7 +125,11 @@ def test_buy_limit_with_stop_and_2r_target_sends_the_exact_body(qtbot, window, s
     legs = sorted(entry.legs)
     for order_id in (entry.id, *legs):
         assert str(order_id) in window.outcome.text()
-    assert window.orders.item(0, 7).text() == "placed"
+    qtbot.waitUntil(  # placed, then followed: the legs wait for the entry to fill
+        lambda: (
+            window.orders.item(0, 7).text() == "entry working · stop suspended · target suspended"
+        )
+    )
     assert window.orders.item(0, 8).text() == "/".join(map(str, (entry.id, *legs)))
     assert window.orders.item(0, 5).text() == "5988.25"
 
