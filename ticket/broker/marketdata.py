@@ -246,7 +246,8 @@ class MarketDataClient:
                 self.heartbeats_sent += 1
                 last_sent = now
             if frame is None:
-                if authorized and symbols and now - last_quote > self.stale_after:
+                stale = authorized and symbols and now - last_quote > self.stale_after
+                if stale and self.state is not FeedState.STALE:
                     self._set_state(FeedState.STALE, f"no quote for {now - last_quote:.0f} s")
                 continue
             kind, payload = parse_frame(frame)

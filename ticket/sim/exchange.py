@@ -184,6 +184,9 @@ class Exchange:
                     tick = contract.instrument.tick_size
                     self.last[contract.id] = max(tick, self.last[contract.id] + move * tick)
                     self._moved(contract)
+                else:  # the book still trades and its sizes change: quotes keep coming
+                    for listener in self.listeners:
+                        listener(contract)
 
     def _moved(self, contract: SimContract) -> None:
         for order in self.orders.values():
