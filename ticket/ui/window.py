@@ -13,21 +13,17 @@ from decimal import Decimal
 from PySide6.QtCore import QSettings, QSignalBlocker, QStringListModel, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QCheckBox,
     QComboBox,
     QCompleter,
     QFrame,
     QGridLayout,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QMainWindow,
     QMessageBox,
     QPushButton,
-    QTableWidget,
-    QTableWidgetItem,
     QVBoxLayout,
 )
 
@@ -47,6 +43,7 @@ from ticket.services import SIM_CREDENTIALS, Environment
 from ticket.ui.binding import Binder
 from ticket.ui.confirm import ConfirmDialog
 from ticket.ui.journal_view import JournalDialog
+from ticket.ui.orders_table import STATUS, OrdersTable
 from ticket.ui.panels import BracketPanel, EntryPanel, PlanPanel
 from ticket.ui.quotes import QuoteBar
 from ticket.ui.safety import SafetyController
@@ -69,7 +66,6 @@ OUTCOME_COLOURS = {
     Status.UNKNOWN: ERROR_COLOUR,
 }
 AFTER_SEND_MS = 15  # bookkeeping waits until the request is on the wire (loopback: ~1 ms)
-COLUMNS = ["Time", "Side", "Contract", "Qty", "Entry", "SL", "TP", "Status", "Ids", "Latency"]
 
 
 def money(value: Decimal) -> str:
@@ -233,16 +229,7 @@ class TicketWindow(QMainWindow):
             actions.addWidget(button)
         outer.addLayout(actions)
 
-        self.orders = QTableWidget(0, len(COLUMNS))
-        self.orders.setAccessibleName("Orders")
-        self.orders.setHorizontalHeaderLabels(COLUMNS)
-        self.orders.verticalHeader().setVisible(False)
-        self.orders.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.orders.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        header = self.orders.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(COLUMNS.index("Status"), QHeaderView.ResizeMode.Stretch)
-        self.orders.setMinimumHeight(80)
+        self.orders = OrdersTable()
         outer.addWidget(self.orders, 1)
 
         self.setCentralWidget(self.frame)
@@ -658,40 +645,10 @@ class TicketWindow(QMainWindow):
             body=request.to_wire(),
             p_ticket_resend=p_ticket is not None,
         )
-        self._add_row(request, evaluation)
+        self.orders.add(request, evaluation)
         if self.in_flight:
             self.outcome.setText("Sending…")
         self._update_place()
-
-    def _add_row(self, request: PlaceOsoRequest, evaluation: Evaluation) -> None:
-        assert evaluation.form is not None and evaluation.assessment is not None
-        fmt = evaluation.form.instrument.format_price
-        a = evaluation.assessment
-        entry = request.price if request.price is not None else request.stop_price
-        values = [
-            datetime.now().strftime("%H:%M:%S"),
-            request.action.value,
-            request.symbol,
-            str(request.order_qty),
-            f"{request.order_type.value} {fmt(entry) if entry is not None else ''}".strip(),
-            fmt(a.stop.price) if a.stop else "–",
-            fmt(a.target.price) if a.target else "–",
-            "sending",
-            "",
-            "",
-        ]
-        self.orders.insertRow(0)
-        for column, value in enumerate(values):
-            item = QTableWidgetItem(value)
-            item.setData(Qt.ItemDataRole.UserRole, request.cl_ord_id)
-            self.orders.setItem(0, column, item)
-
-    def _row_of(self, cl_ord_id: str | None) -> int:
-        for row in range(self.orders.rowCount()):
-            item = self.orders.item(row, 0)
-            if item is not None and item.data(Qt.ItemDataRole.UserRole) == cl_ord_id:
-                return row
-        return -1
 
     def _on_order_done(self, outcome: Outcome) -> None:
         self._after_send()  # in case the answer came back before the bookkeeping ran
@@ -731,20 +688,7 @@ class TicketWindow(QMainWindow):
         if outcome.latency_ms is not None:
             text += f" <span style='color:gray'>({outcome.latency_ms:.0f} ms)</span>"
         self.outcome.setText(text)
-        row = self._row_of(outcome.cl_ord_id)
-        if row >= 0:
-            ids = "/".join(
-                str(i) for i in (outcome.order_id, outcome.oso1_id, outcome.oso2_id) if i
-            )
-            latency = f"{outcome.latency_ms:.0f} ms" if outcome.latency_ms is not None else ""
-            for column, value in (
-                (7, outcome.status.value.replace("_", " ")),
-                (8, ids),
-                (9, latency),
-            ):
-                cell = self.orders.item(row, column)
-                if cell is not None:
-                    cell.setText(value)
+        self.orders.show_outcome(outcome)
         if outcome.status is Status.PENALISED:
             ready = time.monotonic() + (outcome.penalty_seconds or 0)
             self._penalty = (request, outcome.p_ticket, ready)
@@ -754,11 +698,7 @@ class TicketWindow(QMainWindow):
         self._update_place()
 
     def set_row_status(self, cl_ord_id: str, text: str) -> None:
-        row = self._row_of(cl_ord_id)
-        cell = self.orders.item(row, 7) if row >= 0 else None
-        if cell is not None and cell.text() != text:
-            cell.setText(text)
-            cell.setToolTip(text)
+        self.orders.set_cell(cl_ord_id, STATUS, text)
 
     def on_connection_health(self, ok: bool, message: str) -> None:
         if ok:
@@ -775,13 +715,8 @@ class TicketWindow(QMainWindow):
             self.state.setText(f"Connected{until}")
             self.state.setStyleSheet("")
 
-    def _selected_cl_ord_id(self) -> str | None:
-        row = self.orders.currentRow()
-        item = self.orders.item(row, 0) if row >= 0 else None
-        return item.data(Qt.ItemDataRole.UserRole) if item is not None else None
-
     def _on_cancel_clicked(self) -> None:
-        cl_ord_id = self._selected_cl_ord_id()
+        cl_ord_id = self.orders.selected_cl_ord_id()
         if cl_ord_id is None:
             self.outcome.setText("Select an order in the table first.")
             return
