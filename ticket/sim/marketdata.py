@@ -15,7 +15,8 @@ from websockets.exceptions import ConnectionClosed
 from websockets.sync.server import Server, ServerConnection, serve
 
 from ticket.sim.catalog import SimContract
-from ticket.sim.exchange import Exchange, iso
+from ticket.sim.entities import iso
+from ticket.sim.exchange import Exchange
 
 SERVER_HEARTBEAT = 2.5
 

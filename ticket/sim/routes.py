@@ -8,7 +8,8 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from ticket.sim.constants import SIM_ACCOUNT_ID, SIM_ACCOUNT_NAME, SIM_USER_ID, SIM_USERNAME
-from ticket.sim.exchange import Refused, iso
+from ticket.sim.entities import iso
+from ticket.sim.exchange import Refused
 
 if TYPE_CHECKING:
     from ticket.sim.server import Simulator

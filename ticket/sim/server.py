@@ -26,7 +26,8 @@ from ticket.sim.constants import (
     SIM_USER_ID,
     SIM_USERNAME,
 )
-from ticket.sim.exchange import Exchange, iso
+from ticket.sim.entities import iso
+from ticket.sim.exchange import Exchange
 from ticket.sim.faults import Faults
 from ticket.sim.marketdata import MarketDataServer
 from ticket.sim.routes import Route, route_table
