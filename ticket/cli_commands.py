@@ -26,6 +26,7 @@ from ticket.cli import (
 )
 from ticket.credentials import KeyringStore, KeyringUnavailable
 from ticket.domain.build import AccountRef, build_place_oso, new_cl_ord_id
+from ticket.domain.draft import MarketView
 from ticket.domain.instruments import Instrument
 from ticket.domain.orders import Action, OrderType, TimeInForce
 from ticket.domain.prices import PriceError
@@ -166,7 +167,7 @@ def _live_quote(connection: Connection, resolved: ResolvedContract, timeout: flo
             ready.set()
 
     session = connection.client.session
-    token = (session.md_token or session.token).get_secret_value() if session else None
+    token = session.market_data_token() if session else None
     feed = MarketDataClient(market_data_url(connection), lambda: token, on_quote, on_state)
     feed.subscribe(resolved.contract.name, resolved.contract.id)
     feed.start()
@@ -320,11 +321,12 @@ def _place(connection: Connection, args: argparse.Namespace, stdin: TextIO) -> i
     resolved = resolve_contract(client, args.symbol, date.today())
     if ORDER_TYPES[args.order_type] is OrderType.MARKET and args.ref_price is None:
         quote = _live_quote(connection, resolved)
-        anchor = quote.ask if args.side == "buy" else quote.bid
+        market = MarketView(bid=quote.bid, ask=quote.ask, last=quote.last, fresh=True)
+        anchor = market.anchor(Action.BUY if args.side == "buy" else Action.SELL)
         if anchor is None:
             raise UsageError("The live quote has no price on the side a market order fills at.")
-        args.ref_price = resolved.instrument.format_price(anchor)
-        side = "ask" if args.side == "buy" else "bid"
+        side, price = anchor
+        args.ref_price = resolved.instrument.format_price(price)
         print(f"Exits measured from the live {side} {args.ref_price}.")
     form = _form(args, resolved.contract.name, resolved.instrument)
     limits = RiskSettings().for_root(resolved.instrument.root)

@@ -66,6 +66,11 @@ class Session(BaseModel):
     user_id: int | None
     name: str | None
 
+    def market_data_token(self) -> str:
+        """The token for the market-data socket: mdAccessToken when given, else the access
+        token. Tradovate's docs show both in use; this is the one place that chooses."""
+        return (self.md_token or self.token).get_secret_value()
+
 
 def _parse_list(model: type[T], data: Any) -> list[T]:
     # One item per call: validating a long list in one call holds the GIL for its whole

@@ -95,14 +95,10 @@ class SessionController(QObject):
         self._run(work, done)
 
     def _md_token(self) -> str | None:
-        """The token for the market-data socket: mdAccessToken when given, else the access
-        token (Tradovate's docs show both in use). Read on the socket thread at each connect."""
+        """Read on the socket thread at each connect, so a renewed token is used."""
         connection = self.connection
         session = connection.client.session if connection else None
-        if session is None:
-            return None
-        token = session.md_token or session.token
-        return token.get_secret_value()
+        return session.market_data_token() if session else None
 
     def load_balance(self, account: Account) -> None:
         connection = self.connection
