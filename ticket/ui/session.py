@@ -42,6 +42,7 @@ class SessionController(QObject):
         self.feed = QuoteFeed(self)
         self._generation = 0
         self.orders = TaskRunner(threads=1, parent=self)
+        self.reconcile_delays: tuple[float, ...] = (0.0, 0.5, 1.5)  # look-ups after a lost answer
 
     @property
     def environment(self) -> Environment | None:
@@ -150,7 +151,12 @@ class SessionController(QObject):
             self.failed.emit(describe_error(exc))
 
         self.orders.run(
-            lambda: submit_oso(connection.client, request, p_ticket=p_ticket),
+            lambda: submit_oso(
+                connection.client,
+                request,
+                p_ticket=p_ticket,
+                reconcile_delays=self.reconcile_delays,
+            ),
             self.order_done.emit,
             fail,
         )
