@@ -8,13 +8,15 @@ renewal is locked so a poller and an order can share it.
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
+import math
 import threading
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from pydantic import BaseModel, ConfigDict, SecretStr, TypeAdapter
+from pydantic import BaseModel, ConfigDict, SecretStr, TypeAdapter, ValidationError
 
 from ticket import __version__
 from ticket.broker import errors
@@ -36,13 +38,15 @@ from ticket.broker.models import (
     Position,
     Product,
 )
+from ticket.broker.outcome import Reply, Status, judge, verdict_error
 from ticket.credentials import Credentials
-from ticket.domain.orders import PlaceOrderRequest, PlaceOsoRequest, PlaceOsoResult
+from ticket.domain.orders import PlaceOrderRequest
 
 if TYPE_CHECKING:  # httpx costs ~0.1 s to import: the window paints before it is needed
     import httpx
 
 T = TypeVar("T")
+M = TypeVar("M", bound=BaseModel)
 log = logging.getLogger(__name__)
 
 
@@ -72,18 +76,37 @@ class Session(BaseModel):
         return (self.md_token or self.token).get_secret_value()
 
 
+def _seconds(value: object) -> float:
+    """A p-time as seconds; a value that is no usable number counts as a minute."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return 60.0
+    return float(value) if math.isfinite(value) and value >= 0 else 60.0
+
+
+def _parse(model: type[M], data: Any) -> M:
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise errors.BadAnswer(f"The server's answer is not a {model.__name__}.") from exc
+
+
 def _parse_list(model: type[T], data: Any) -> list[T]:
     # One item per call: validating a long list in one call holds the GIL for its whole
     # length, and the GUI thread would wait that long to paint.
+    if data is not None and not isinstance(data, list):
+        raise errors.BadAnswer(f"The server's answer is not a list of {model.__name__}.")
     adapter = TypeAdapter(model)
-    return [adapter.validate_python(item) for item in data or []]
+    try:
+        return [adapter.validate_python(item) for item in data or []]
+    except ValidationError as exc:
+        raise errors.BadAnswer(f"The server's answer is not a list of {model.__name__}.") from exc
 
 
 class TradovateClient:
     """One method per endpoint, pydantic in and out.
 
-    Order calls (`place_oso`, `place_order`, `cancel_order`, `modify_order`,
-    `liquidate_position`) are never retried: a lost answer raises `OutcomeUnknown`.
+    Order calls (`send_order` and the helpers built on it) are never retried; what their
+    answers mean is decided by `ticket.broker.outcome.judge` alone.
     """
 
     def __init__(
@@ -147,7 +170,7 @@ class TradovateClient:
             self._credentials = None
 
     def _session_from(self, data: Any, keep: Session | None = None) -> Session:
-        token = AccessToken.model_validate(data or {})
+        token = _parse(AccessToken, data or {})
         if token.error_text or token.access_token is None:
             raise errors.AuthFailed(token.error_text or "Sign-in failed: no access token.")
         expires = token.expiration_time or self._clock() + timedelta(minutes=80)
@@ -190,26 +213,16 @@ class TradovateClient:
         body: Mapping[str, object] | None = None,
         params: Mapping[str, str | int] | None = None,
         auth: bool = True,
-        order: bool = False,
         refresh: bool = True,
     ) -> Any:
+        """A query or a session call (never an order: those go through `send_order`)."""
         if auth and refresh:
             self._refresh_if_due()
-        response = self._send(method, path, body, params, auth, order)
+        response = self._send(method, path, body, params, auth)
         if response.status_code == 401 and auth and refresh:
-            if order:
-                # Refused, so nothing was placed. Renew now so the trader's next click works,
-                # but never resend an order on our own.
-                with contextlib.suppress(errors.BrokerError):
-                    self._reauthenticate()
-                raise errors.NotAuthorized(
-                    401,
-                    "Nothing was placed: the session had expired. It has been renewed; "
-                    "place the order again.",
-                )
             self._reauthenticate()  # a query is safe to repeat once with a fresh token
-            response = self._send(method, path, body, params, auth, order)
-        return self._read(response, order=order)
+            response = self._send(method, path, body, params, auth)
+        return self._read(response)
 
     def _send(
         self,
@@ -218,7 +231,6 @@ class TradovateClient:
         body: Mapping[str, object] | None,
         params: Mapping[str, str | int] | None,
         auth: bool,
-        order: bool,
     ) -> httpx.Response:
         import httpx
 
@@ -234,42 +246,21 @@ class TradovateClient:
         except (httpx.UnsupportedProtocol, httpx.InvalidURL) as exc:
             raise errors.NotSent(f"'{self.base_url}' is not a usable API address.") from exc
         except httpx.TransportError as exc:
-            if order:
-                raise errors.OutcomeUnknown(
-                    f"The connection failed after the order was sent ({type(exc).__name__})."
-                ) from exc
             raise errors.ConnectionLost(
                 f"The answer from the server was lost ({type(exc).__name__})."
             ) from exc
 
-    def _read(self, response: httpx.Response, *, order: bool) -> Any:
+    def _read(self, response: httpx.Response) -> Any:
         status = response.status_code
-        if status >= 500 and order:
-            # A gateway error can come after the order was recorded: only a look-up can tell.
-            raise errors.OutcomeUnknown(
-                f"The server answered HTTP {status} to the order.", answered=True
-            )
-        if status >= 500:
-            raise errors.ServerError(status, f"The server failed (HTTP {status}). Try again.")
-        if status in (401, 403):
-            what = "Nothing was placed. " if order else ""
-            raise errors.NotAuthorized(
-                status,
-                f"{what}Not authorised (HTTP {status}): the session may have expired, or the API "
-                "key lacks permission (in LIVE, the device may not be approved).",
-            )
-        if status == 404:
-            raise errors.NotFound(404, "Not found (HTTP 404): check the environment and the name.")
-        if status in (423, 429):
-            raise errors.RateLimited(
-                status, f"Too many requests (HTTP {status}): Tradovate has paused this client."
-            )
         if status != 200:
-            raise errors.HttpStatusError(status, f"Unexpected answer HTTP {status}.")
-        data = response.json() if response.content else None
+            raise errors.http_error(status)
+        try:
+            data = json.loads(response.content) if response.content else None
+        except (ValueError, RecursionError) as exc:
+            raise errors.BadAnswer("The server's answer is not JSON.") from exc
         if isinstance(data, dict) and "p-ticket" in data:
             raise errors.Penalised(
-                str(data["p-ticket"]), float(data.get("p-time") or 0), bool(data.get("p-captcha"))
+                str(data["p-ticket"]), _seconds(data.get("p-time")), bool(data.get("p-captcha"))
             )
         if isinstance(data, dict) and data.get("violations"):
             raise errors.Rejected(None, "; ".join(map(str, data["violations"])))
@@ -289,7 +280,7 @@ class TradovateClient:
         data = self._call(
             "POST", "/cashBalance/getcashbalancesnapshot", body={"accountId": account_id}
         )
-        balance = CashBalance.model_validate(data or {})
+        balance = _parse(CashBalance, data or {})
         if balance.error_text:
             raise errors.Rejected(None, balance.error_text)
         return balance
@@ -298,7 +289,7 @@ class TradovateClient:
         data = self._call("GET", "/contract/find", params={"name": name})
         if not data:  # what Tradovate returns for an unknown name is not documented
             raise errors.NotFound(404, f"No contract named {name}.")
-        return Contract.model_validate(data)
+        return _parse(Contract, data)
 
     def suggest_contracts(self, text: str, limit: int = 10) -> list[Contract]:
         return _parse_list(
@@ -306,61 +297,80 @@ class TradovateClient:
         )
 
     def contract(self, contract_id: int) -> Contract:
-        return Contract.model_validate(
-            self._call("GET", "/contract/item", params={"id": contract_id})
-        )
+        return _parse(Contract, self._call("GET", "/contract/item", params={"id": contract_id}))
 
     def contract_maturity(self, maturity_id: int) -> ContractMaturity:
-        return ContractMaturity.model_validate(
-            self._call("GET", "/contractMaturity/item", params={"id": maturity_id})
+        return _parse(
+            ContractMaturity,
+            self._call("GET", "/contractMaturity/item", params={"id": maturity_id}),
         )
 
     def find_product(self, name: str) -> Product:
         data = self._call("GET", "/product/find", params={"name": name})
         if not data:
             raise errors.NotFound(404, f"No product named {name}.")
-        return Product.model_validate(data)
+        return _parse(Product, data)
 
     def product(self, product_id: int) -> Product:
-        return Product.model_validate(self._call("GET", "/product/item", params={"id": product_id}))
+        return _parse(Product, self._call("GET", "/product/item", params={"id": product_id}))
 
     # -- orders --
 
-    def place_oso(self, request: PlaceOsoRequest, p_ticket: str | None = None) -> PlaceOsoResult:
-        """Send one bracket. Returns only on success; raises Rejected, Penalised,
-        OutcomeUnknown, NotSent or NotAuthorized otherwise. Never retries."""
-        body: dict[str, object] = request.to_wire()
-        if p_ticket:
-            body["p-ticket"] = p_ticket
-        data = self._call("POST", "/order/placeoso", body=body, order=True)
-        result = PlaceOsoResult.model_validate(data or {})
-        if not result.succeeded:
-            raise errors.Rejected(result.failure_reason, result.failure_text)
-        return result
+    def send_order(self, path: str, body: Mapping[str, object]) -> Reply:
+        """Post one order call and return what came back, uninterpreted (`outcome.judge` says
+        what it means). Never resends. After a 401 the session is renewed, so the trader's
+        next click works."""
+        import httpx
+
+        try:
+            self._refresh_if_due()
+        except errors.BrokerError as exc:
+            return Reply(sent=False, failure=f"The session could not be renewed ({exc}).")
+        headers = {"Content-Type": "application/json"}
+        if self._session is not None:
+            headers["Authorization"] = f"Bearer {self._session.token.get_secret_value()}"
+        try:
+            response = self.http.request(
+                "POST", f"{self.base_url}{path}", json=body, headers=headers
+            )
+        except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout):
+            return Reply(sent=False, failure=f"Could not reach {self.base_url}: nothing was sent.")
+        except (httpx.UnsupportedProtocol, httpx.InvalidURL):
+            return Reply(sent=False, failure=f"'{self.base_url}' is not a usable API address.")
+        except httpx.TransportError as exc:
+            return Reply(
+                sent=True,
+                failure=f"The connection failed after the order was sent ({type(exc).__name__}).",
+            )
+        if response.status_code == 401:
+            with contextlib.suppress(errors.BrokerError):
+                self._reauthenticate()
+        return Reply(sent=True, status=response.status_code, body=response.content)
 
     def place_order(self, request: PlaceOrderRequest) -> OrderResult:
-        return self._order_call("/order/placeorder", request.to_wire())
+        return self._order_call("/order/placeorder", request.to_wire(), "orderId")
 
     def cancel_order(self, request: CancelOrderRequest) -> OrderResult:
-        return self._order_call("/order/cancelorder", request.to_wire())
+        return self._order_call("/order/cancelorder", request.to_wire(), "commandId")
 
     def modify_order(self, request: ModifyOrderRequest) -> OrderResult:
-        return self._order_call("/order/modifyorder", request.to_wire())
+        return self._order_call("/order/modifyorder", request.to_wire(), "commandId")
 
     def liquidate_position(self, request: LiquidatePositionRequest) -> OrderResult:
-        return self._order_call("/order/liquidateposition", request.to_wire())
+        return self._order_call("/order/liquidateposition", request.to_wire(), "orderId")
 
-    def _order_call(self, path: str, body: dict[str, object]) -> OrderResult:
-        result = OrderResult.model_validate(self._call("POST", path, body=body, order=True) or {})
-        if result.failure_reason not in (None, "Success") or result.failure_text:
-            raise errors.Rejected(result.failure_reason, result.failure_text)
-        return result
+    def _order_call(self, path: str, body: dict[str, object], id_field: str) -> OrderResult:
+        """One order call, judged by the one outcome rule; anything but success raises."""
+        verdict = judge(self.send_order(path, body), id_field)
+        if verdict.status is Status.PLACED:
+            return OrderResult(order_id=verdict.order_id, command_id=verdict.command_id)
+        raise verdict_error(verdict)
 
     def orders(self) -> list[Order]:
         return _parse_list(Order, self._call("GET", "/order/list"))
 
     def order(self, order_id: int) -> Order:
-        return Order.model_validate(self._call("GET", "/order/item", params={"id": order_id}))
+        return _parse(Order, self._call("GET", "/order/item", params={"id": order_id}))
 
     def order_versions(self, order_id: int) -> list[OrderVersion]:
         data = self._call("GET", "/orderVersion/deps", params={"masterid": order_id})

@@ -3,6 +3,7 @@
     BrokerError
     ├── NotSent                the request never left (connection refused, bad URL): safe to retry
     ├── ConnectionLost         a query was sent but its answer was lost (timeout, reset)
+    ├── BadAnswer              a query's answer could not be read (not JSON, wrong shape)
     ├── OutcomeUnknown         an order request may or may not have been acted on
     ├── ServerError            HTTP 5xx on a query
     ├── HttpStatusError        any other unexpected HTTP status
@@ -35,14 +36,12 @@ class ConnectionLost(BrokerError):
     pass
 
 
-class OutcomeUnknown(BrokerError):
-    """`answered` is True when the server finished with the request (an HTTP 5xx) and False
-    when the answer was lost on the way (timeout, reset): then it may still be acting on it."""
+class BadAnswer(BrokerError):
+    pass
 
-    def __init__(self, message: str, cl_ord_id: str | None = None, answered: bool = False) -> None:
-        super().__init__(message)
-        self.cl_ord_id = cl_ord_id
-        self.answered = answered
+
+class OutcomeUnknown(BrokerError):
+    """Nobody can say whether the server acted on the request: only a look-up can tell."""
 
 
 class HttpStatusError(BrokerError):
@@ -91,6 +90,25 @@ class Rejected(BrokerError):
         self.reason = reason
         self.text = text
         super().__init__(describe(reason, text))
+
+
+def http_error(status: int) -> HttpStatusError:
+    """The error for an HTTP status other than 200, with words for a trader."""
+    if status >= 500:
+        return ServerError(status, f"The server failed (HTTP {status}). Try again.")
+    if status in (401, 403):
+        return NotAuthorized(
+            status,
+            f"Not authorised (HTTP {status}): the session may have expired, or the API key "
+            "lacks permission (in LIVE, the device may not be approved).",
+        )
+    if status == 404:
+        return NotFound(404, "Not found (HTTP 404): check the environment and the name.")
+    if status in (423, 429):
+        return RateLimited(
+            status, f"Too many requests (HTTP {status}): Tradovate has paused this client."
+        )
+    return HttpStatusError(status, f"Unexpected answer HTTP {status}.")
 
 
 def describe_error(exc: BaseException) -> str:

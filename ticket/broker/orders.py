@@ -1,8 +1,8 @@
 """Sending a bracket and knowing, always, what became of it.
 
-`submit_oso` turns every way a placeOSO can end into one `Outcome`: placed, rejected, penalised,
-not placed, or unknown. When the answer is lost it never resends: it looks the order up by its
-clOrdId and reports what the server holds.
+`submit_oso` turns every way a placeOSO can end into one `Outcome`, by the one rule in
+`ticket.broker.outcome`: placed, rejected, penalised, not placed, or unknown. It never resends:
+an unknown outcome is looked up by its clOrdId, and stays unknown unless the order is found.
 """
 
 from __future__ import annotations
@@ -10,23 +10,17 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Sequence
-from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict
 
 from ticket.broker import errors
 from ticket.broker.client import TradovateClient
+from ticket.broker.outcome import Status, Verdict, judge, verdict_error
 from ticket.domain.orders import FailureReason, PlaceOsoRequest
 
+__all__ = ["FoundOrder", "Outcome", "Status", "find_by_cl_ord_id", "reconcile", "submit_oso"]
+
 log = logging.getLogger(__name__)
-
-
-class Status(StrEnum):
-    PLACED = "placed"
-    REJECTED = "rejected"
-    PENALISED = "penalised"
-    NOT_PLACED = "not_placed"
-    UNKNOWN = "unknown"
 
 
 class Outcome(BaseModel):
@@ -57,13 +51,19 @@ class FoundOrder(BaseModel):
 def find_by_cl_ord_id(client: TradovateClient, cl_ord_id: str) -> FoundOrder | None:
     """The order the server made from a request with this clOrdId, and its bracket legs.
 
-    Orders carry no clOrdId; the command that created them does. Legs are found by the clOrdId
-    the ticket gave them (`<id>.1`, `<id>.2`), else as the entry's children by parentId.
+    Orders carry no clOrdId; the command that created them does. A command alone proves
+    nothing (a refused request may leave one), so the order itself must exist. Legs are found
+    by the clOrdId the ticket gave them (`<id>.1`, `<id>.2`), else as the entry's children by
+    parentId, in the order they were made.
     """
     commands = client.commands()
     by_cl = {c.cl_ord_id: c.order_id for c in commands if c.cl_ord_id and c.command_type == "New"}
     order_id = by_cl.get(cl_ord_id)
     if order_id is None:
+        return None
+    try:
+        client.order(order_id)
+    except errors.NotFound:
         return None
     legs = [by_cl.get(f"{cl_ord_id}.1"), by_cl.get(f"{cl_ord_id}.2")]
     if legs[0] is None:
@@ -92,15 +92,12 @@ def reconcile(
     why: str,
     delays: Sequence[float] = (0.0, 0.5, 1.5),
     sleep: Callable[[float], None] = time.sleep,
-    answered: bool = False,
 ) -> Outcome:
-    """Look the order up a few times (the server may record it a moment late).
-
-    Finding nothing proves "not placed" only when the server had answered (HTTP 5xx). When the
-    answer was lost on the way, the request may still be in flight inside the server, so the
-    outcome stays unknown; the window keeps looking it up.
-    """
+    """Look the order up a few times (the server may record it a moment late). Found: placed.
+    Not found: still unknown, because the request may be in flight inside the server or a
+    gateway; nothing short of the order itself proves anything."""
     looked = 0
+    last_error = ""
     started = time.monotonic()
     for delay in delays:
         sleep(delay)
@@ -120,21 +117,13 @@ def reconcile(
                 oso2_id=found.oso2_id,
                 reconciled=True,
             )
-    if looked and answered:
-        return Outcome(
-            status=Status.NOT_PLACED,
-            cl_ord_id=cl_ord_id,
-            message=f"{why} The server has no order with this id after {looked} checks: "
-            "it was not placed.",
-            reconciled=True,
-        )
     if looked:
         return Outcome(
             status=Status.UNKNOWN,
             cl_ord_id=cl_ord_id,
             message=f"{why} No order with this id on the server after {looked} checks over "
-            f"{time.monotonic() - started:.1f} s: most likely not placed, but the request may "
-            "still be in flight. Check your orders before placing again.",
+            f"{time.monotonic() - started:.1f} s, but the request may still be in flight. "
+            "Check your orders before placing again.",
             reconciled=True,
         )
     return Outcome(
@@ -153,6 +142,7 @@ def submit_oso(
     reconcile_delays: Sequence[float] = (0.0, 0.5, 1.5),
     clock: Callable[[], float] = time.perf_counter,
 ) -> Outcome:
+    """Send one bracket once and say what became of it (see `ticket.broker.outcome`)."""
     request = with_leg_ids(request)
     cl = request.cl_ord_id
     started = clock()
@@ -164,7 +154,16 @@ def submit_oso(
         request.symbol,
         request.order_type.value,
     )
-    outcome = _submit(client, request, p_ticket, reconcile_delays, clock, started)
+    body: dict[str, object] = request.to_wire()
+    if p_ticket:
+        body["p-ticket"] = p_ticket
+    verdict = judge(client.send_order("/order/placeoso", body))
+    latency = round((clock() - started) * 1000, 2)
+    if verdict.status is Status.UNKNOWN and cl is not None:
+        outcome = reconcile(client, cl, verdict.why, reconcile_delays)
+        outcome = outcome.model_copy(update={"latency_ms": latency})
+    else:
+        outcome = outcome_of(verdict, cl, latency)
     log.info(
         "placeOSO %s: %s in %s ms (%s)",
         cl,
@@ -175,53 +174,33 @@ def submit_oso(
     return outcome
 
 
-def _submit(
-    client: TradovateClient,
-    request: PlaceOsoRequest,
-    p_ticket: str | None,
-    reconcile_delays: Sequence[float],
-    clock: Callable[[], float],
-    started: float,
-) -> Outcome:
-    cl = request.cl_ord_id
-
-    def took() -> float:
-        return round((clock() - started) * 1000, 2)
-
-    try:
-        result = client.place_oso(request, p_ticket=p_ticket)
-    except errors.Rejected as exc:
-        return Outcome(
-            status=Status.REJECTED,
-            cl_ord_id=cl,
-            message=str(exc),
-            failure_reason=exc.reason,
-            failure_text=exc.text,
-            latency_ms=took(),
+def outcome_of(verdict: Verdict, cl_ord_id: str | None, latency_ms: float | None) -> Outcome:
+    """A verdict in a trader's words."""
+    status = verdict.status
+    message = verdict.why
+    if status is Status.PLACED:
+        message = "Placed."
+    elif status is Status.NOT_PLACED and verdict.http_status == 401:
+        message = (
+            "Nothing was placed: the session had expired. It has been renewed; place the "
+            "order again."
         )
-    except errors.Penalised as exc:
-        return Outcome(
-            status=Status.PENALISED,
-            cl_ord_id=cl,
-            message=str(exc),
-            penalty_seconds=exc.seconds,
-            p_ticket=None if exc.captcha else exc.ticket,
-            latency_ms=took(),
-        )
-    except (errors.NotSent, errors.HttpStatusError) as exc:
-        # Refused outright (401, 404, 429, 400...) or never sent: nothing was placed.
-        return Outcome(status=Status.NOT_PLACED, cl_ord_id=cl, message=str(exc), latency_ms=took())
-    except errors.OutcomeUnknown as exc:
-        if cl is None:
-            return Outcome(status=Status.UNKNOWN, cl_ord_id=None, message=str(exc))
-        outcome = reconcile(client, cl, str(exc), reconcile_delays, answered=exc.answered)
-        return outcome.model_copy(update={"latency_ms": took()})
+    elif status is not Status.UNKNOWN:
+        message = str(verdict_error(verdict))
+        if status is Status.NOT_PLACED:
+            message = f"Nothing was placed. {message}"
+    else:
+        message = f"{message} Check your orders before placing again."
     return Outcome(
-        status=Status.PLACED,
-        cl_ord_id=cl,
-        message="Placed.",
-        order_id=result.order_id,
-        oso1_id=result.oso1_id,
-        oso2_id=result.oso2_id,
-        latency_ms=took(),
+        status=status,
+        cl_ord_id=cl_ord_id,
+        message=message,
+        order_id=verdict.order_id,
+        oso1_id=verdict.oso1_id,
+        oso2_id=verdict.oso2_id,
+        failure_reason=verdict.failure_reason,
+        failure_text=verdict.failure_text,
+        penalty_seconds=verdict.p_time,
+        p_ticket=None if verdict.p_captcha else verdict.p_ticket,
+        latency_ms=latency_ms,
     )
