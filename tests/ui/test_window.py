@@ -71,7 +71,11 @@ def wait_outcome(qtbot, window, word):
 def fill_limit_buy(qtbot, window, sim):
     type_into(qtbot, find(window, "Contract"), "ES")
     qtbot.keyClick(find(window, "Contract"), Qt.Key.Key_Return)
-    qtbot.waitUntil(lambda: window.contract.contract.name == sim.front("ES"))
+    qtbot.waitUntil(
+        lambda: (
+            window.session.resolving is None and window.contract.contract.name == sim.front("ES")
+        )
+    )
     qtbot.mouseClick(find(window, "Buy"), Qt.MouseButton.LeftButton)
     spin = find(window, "Quantity")
     type_into(qtbot, spin.lineEdit(), "2")

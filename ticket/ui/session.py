@@ -41,6 +41,8 @@ class SessionController(QObject):
         self.opener: Callable[[str | None], Connection] = open_connection
         self.feed = QuoteFeed(self)
         self._generation = 0
+        self._lookups = 0
+        self.resolving: str | None = None  # the text being looked up, while it is
         self.orders = TaskRunner(threads=1, parent=self)
         self.reconcile_delays: tuple[float, ...] = (0.0, 0.5, 1.5)  # look-ups after a lost answer
 
@@ -67,6 +69,7 @@ class SessionController(QObject):
         old, self.connection = self.connection, None
         self.feed.stop()
         self.accounts = []
+        self.resolving = None
         self._generation += 1
         generation = self._generation
         where = "the simulator" if url is None else url
@@ -111,17 +114,32 @@ class SessionController(QObject):
         )
 
     def resolve(self, text: str) -> None:
+        """Look a contract up. Only the answer to the latest look-up on the current connection
+        counts: an earlier one that arrives late (another symbol typed since, or another
+        environment) is dropped."""
         connection = self.connection
         if connection is None:
             return
+        self._lookups += 1
+        asked = (self._lookups, self._generation)
+        self.resolving = text
+
+        def current() -> bool:
+            if asked != (self._lookups, self._generation):
+                return False
+            self.resolving = None
+            return True
 
         def done(resolved: ResolvedContract) -> None:
-            self.contract_resolved.emit(text, resolved)
+            if current():
+                self.contract_resolved.emit(text, resolved)
+
+        def fail(exc: BaseException) -> None:
+            if current():
+                self.contract_failed.emit(text, describe_error(exc))
 
         self._run(
-            lambda: resolve_contract(connection.client, text, datetime.now(UTC).date()),
-            done,
-            lambda exc: self.contract_failed.emit(text, describe_error(exc)),
+            lambda: resolve_contract(connection.client, text, datetime.now(UTC).date()), done, fail
         )
 
     def suggest(self, text: str) -> None:

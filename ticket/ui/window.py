@@ -98,6 +98,7 @@ class TicketWindow(QMainWindow):
         self.binder = Binder(self.vm)
         self.account: Account | None = None
         self.contract: ResolvedContract | None = None
+        self._asked = ""  # what the trader typed for the current contract (ES for ESZ6)
         self.in_flight = False
         self.confirm: ConfirmDialog | None = None
         self._penalty: tuple[PlaceOsoRequest, str | None, float] | None = None
@@ -285,7 +286,7 @@ class TicketWindow(QMainWindow):
         self.symbol.editingFinished.connect(self._on_symbol_entered)
         self._suggest_timer = QTimer(self, singleShot=True, interval=200)
         self._suggest_timer.timeout.connect(lambda: session.suggest(self.symbol.text()))
-        self.symbol.textEdited.connect(lambda _: self._suggest_timer.start())
+        self.symbol.textEdited.connect(self._on_symbol_edited)
         self.place_button.clicked.connect(self.place)
         self.safety.message.connect(self.outcome.setText)
         self.cancel_button.clicked.connect(self._on_cancel_clicked)
@@ -398,18 +399,46 @@ class TicketWindow(QMainWindow):
 
     # -- contract --
 
+    def _typed_symbol(self) -> str:
+        return self.symbol.text().strip().upper()
+
+    def _symbol_matches_contract(self) -> bool:
+        """The Contract field shows the contract the ticket would trade (not something typed
+        since and not yet looked up)."""
+        typed = self._typed_symbol()
+        return (
+            self.contract is not None
+            and typed != ""
+            and typed in (self.contract.contract.name, self._asked)
+        )
+
+    def _on_symbol_edited(self, _text: str) -> None:
+        self._suggest_timer.start()
+        self._update_place()
+
     def _on_symbol_entered(self) -> None:
-        text = self.symbol.text().strip().upper()
-        if not text or (self.contract and self.contract.contract.name == text):
+        text = self._typed_symbol()
+        if not text or (self._symbol_matches_contract() and self.session.resolving is None):
+            if self.contract is not None and text:
+                with QSignalBlocker(self.symbol):
+                    self.symbol.setText(self.contract.contract.name)
+            self._update_place()
+            return
+        if text == self.session.resolving:
             return
         self.contract_info.setText(f"Looking up {html.escape(text)}…")
         self.session.resolve(text)
+        self._update_place()
 
     def _on_suggestions(self, text: str, contracts: list) -> None:
         self.completions.setStringList([c.name for c in contracts])
 
     def _on_contract_resolved(self, text: str, resolved: ResolvedContract) -> None:
+        if text != self._typed_symbol():
+            self._update_place()
+            return  # the trader typed something else meanwhile: that will be looked up
         self.contract = resolved
+        self._asked = text
         instrument = resolved.instrument
         with QSignalBlocker(self.symbol):
             self.symbol.setText(resolved.contract.name)
@@ -429,6 +458,9 @@ class TicketWindow(QMainWindow):
         self.session.feed.watch(resolved.contract.name, resolved.contract.id)
 
     def _on_contract_failed(self, text: str, message: str) -> None:
+        if text != self._typed_symbol():
+            self._update_place()
+            return
         self.contract = None
         self.contract_info.setText("")
         self.vm.set_contract("", None)
@@ -487,6 +519,8 @@ class TicketWindow(QMainWindow):
             and self.safety.connection_ok
             and self.question is None
             and self.contract is not None
+            and self.session.resolving is None
+            and self._symbol_matches_contract()
             and self.vm.evaluation.can_place
             and not self.in_flight
             and self._penalty_left() <= 0
@@ -503,6 +537,10 @@ class TicketWindow(QMainWindow):
             self.place_button.setStyleSheet(style)
         if self.in_flight:
             text = "Sending…"
+        elif self.session.resolving is not None:
+            text = f"Looking up {self.session.resolving}…"
+        elif self._typed_symbol() and self.contract and not self._symbol_matches_contract():
+            text = "Press Enter in Contract to look it up"
         elif self._penalty_left() > 0:
             text = f"Wait {self._penalty_left():.0f} s (Tradovate penalty)"
         elif evaluation.summary:
