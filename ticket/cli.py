@@ -135,7 +135,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--override",
         action="append",
         default=[],
-        choices=["max_contracts", "max_risk", "max_ticks_from_last"],
+        choices=["max_contracts", "max_risk", "max_ticks_from_last", "unchecked_market_price"],
         help="pass a fat-finger limit on purpose",
     )
     place.add_argument("--dry-run", action="store_true", help="print the JSON body, send nothing")

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import sys
 import threading
 from collections.abc import Mapping
 from datetime import date
@@ -30,7 +32,7 @@ from ticket.domain.draft import MarketView
 from ticket.domain.instruments import Instrument
 from ticket.domain.orders import Action, OrderType, TimeInForce
 from ticket.domain.prices import PriceError
-from ticket.domain.rules import RiskSettings, assess
+from ticket.domain.rules import RiskSettings, Severity, assess
 from ticket.domain.summary import plan_lines
 from ticket.domain.ticket import BracketSpec, DistanceUnit, EntrySpec, TicketForm
 from ticket.services import (
@@ -317,25 +319,38 @@ def _form(args: argparse.Namespace, symbol: str, instrument: Instrument) -> Tick
 
 def _place(connection: Connection, args: argparse.Namespace, stdin: TextIO) -> int:
     client = connection.client
+    # With --json, stdout holds exactly one JSON document: every other line goes to stderr.
+    notes = sys.stderr if args.json else sys.stdout
     account = pick_account(client.accounts(), args.account)
     resolved = resolve_contract(client, args.symbol, date.today())
-    if ORDER_TYPES[args.order_type] is OrderType.MARKET and args.ref_price is None:
+    last = None
+    typed = args.ref_price is not None
+    if ORDER_TYPES[args.order_type] is OrderType.MARKET and typed:
+        # A typed market price is checked against the last price, when there is one.
+        with contextlib.suppress(UsageError):
+            quote = _live_quote(connection, resolved)
+            last = quote.last if quote.last is not None else quote.bid or quote.ask
+    elif ORDER_TYPES[args.order_type] is OrderType.MARKET:
         quote = _live_quote(connection, resolved)
         market = MarketView(bid=quote.bid, ask=quote.ask, last=quote.last, fresh=True)
         anchor = market.anchor(Action.BUY if args.side == "buy" else Action.SELL)
         if anchor is None:
             raise UsageError("The live quote has no price on the side a market order fills at.")
         side, price = anchor
+        last = quote.last if quote.last is not None else price
         args.ref_price = resolved.instrument.format_price(price)
-        print(f"Exits measured from the live {side} {args.ref_price}.")
+        print(f"Exits measured from the live {side} {args.ref_price}.", file=notes)
     form = _form(args, resolved.contract.name, resolved.instrument)
+    form = form.model_copy(update={"last_price": last, "reference_typed": typed})
     limits = RiskSettings().for_root(resolved.instrument.root)
     moment = now()
     assessment = assess(form, limits, moment)
     for problem in assessment.problems:
-        print(f"{problem.severity.value}: {problem.field}: {problem.message}")
+        blocking = problem.code and problem.severity is Severity.ERROR
+        how = f" (--override {problem.code})" if blocking else ""
+        print(f"{problem.severity.value}: {problem.field}: {problem.message}{how}", file=notes)
     if not assessment.can_place:
-        print("Nothing was sent.")
+        print("Nothing was sent.", file=notes)
         return EXIT_ERROR
     request = build_place_oso(
         form,
@@ -350,11 +365,11 @@ def _place(connection: Connection, args: argparse.Namespace, stdin: TextIO) -> i
         print(dumps(request.to_wire()))
         return EXIT_OK
     if not args.yes:
-        print(f"{connection.environment.value}  account {account.name}")
-        print("\n".join(plan_lines(form, assessment)))
-        print("Send this order? [y/N] ", end="", flush=True)
+        print(f"{connection.environment.value}  account {account.name}", file=notes)
+        print("\n".join(plan_lines(form, assessment)), file=notes)
+        print("Send this order? [y/N] ", end="", flush=True, file=notes)
         if stdin.readline().strip().lower() not in ("y", "yes"):
-            print("Not sent.")
+            print("Not sent.", file=notes)
             return EXIT_NOT_PLACED
     outcome = submit_oso(client, request)
     _print_outcome(outcome, args.json)

@@ -155,6 +155,7 @@ def read_draft(draft: Draft, instrument: Instrument) -> tuple[TicketForm, list[P
             distance=reader.distance(draft.tp_distance, draft.tp_unit, TicketField.TAKE_PROFIT),
         ),
         reference_price=reader.price(draft.reference_price, TicketField.REFERENCE_PRICE),
+        reference_typed=bool(draft.reference_price.strip()),
         commission_per_contract=max(commission or Decimal(0), Decimal(0)),
         overrides=draft.overrides,
     )
@@ -203,8 +204,11 @@ def evaluate(
         return Evaluation(form=None, assessment=None, problems=(problem,), summary="")
     form, parse_problems = read_draft(draft, instrument)
     market = market or MarketView()
-    if market.last is not None:
-        form = form.model_copy(update={"last_price": market.last})
+    last, anchor = market.last, market.anchor(draft.action)
+    if last is None and market.fresh and anchor is not None:
+        last = anchor[1]
+    if last is not None:  # before any trade, a live bid or ask stands in for the last price
+        form = form.model_copy(update={"last_price": last})
     form, reference_note = _live_reference(draft, form, market, parse_problems)
     assessment = assess(form, limits, now)
     # A field that did not parse already has its message; the rule's "enter the price" would

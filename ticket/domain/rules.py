@@ -69,6 +69,7 @@ class RiskSettings(BaseModel):
 OVERRIDE_QTY = "max_contracts"
 OVERRIDE_RISK = "max_risk"
 OVERRIDE_DISTANCE = "max_ticks_from_last"
+OVERRIDE_UNCHECKED = "unchecked_market_price"
 
 
 class Assessment(BaseModel):
@@ -289,6 +290,16 @@ def _check_limits(
             TicketField.STOP_LOSS,
             OVERRIDE_RISK,
             f"This trade risks {plan.risk.total:,.2f}, above your limit of {limits.max_risk:,.2f}.",
+        )
+    measured = form.entry.order_type is OrderType.MARKET or form.entry.order_type.is_trailing
+    if entry is not None and measured and form.reference_typed and form.last_price is None:
+        # The exits are measured from a market price nobody can check: a typo there puts the
+        # stop and target anywhere.
+        out.limit(
+            TicketField.REFERENCE_PRICE,
+            OVERRIDE_UNCHECKED,
+            f"There is no last price to check the market price {_fmt(form.instrument, entry)} "
+            "against.",
         )
     if entry is not None and form.last_price is not None:
         away = abs(entry - form.last_price) / form.instrument.tick_size

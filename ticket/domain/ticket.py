@@ -96,6 +96,7 @@ class TicketForm(Frozen):
     stop_loss: BracketSpec = BracketSpec(order_type=OrderType.STOP)
     take_profit: BracketSpec = BracketSpec(order_type=OrderType.LIMIT)
     reference_price: Decimal | None = None  # where a Market entry is expected to fill
+    reference_typed: bool = False  # typed by the trader, not taken from a live quote
     last_price: Decimal | None = None  # last known market price, for the distance check
     commission_per_contract: Decimal = Decimal(0)  # round turn
     overrides: frozenset[str] = frozenset()  # fat-finger limits the trader chose to pass

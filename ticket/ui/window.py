@@ -36,7 +36,12 @@ from ticket.domain.build import AccountRef, build_place_oso, new_cl_ord_id
 from ticket.domain.draft import Evaluation
 from ticket.domain.guards import DuplicateGuard, OrderKey
 from ticket.domain.orders import Action, OrderType, PlaceOsoRequest
-from ticket.domain.rules import OVERRIDE_DISTANCE, OVERRIDE_QTY, OVERRIDE_RISK
+from ticket.domain.rules import (
+    OVERRIDE_DISTANCE,
+    OVERRIDE_QTY,
+    OVERRIDE_RISK,
+    OVERRIDE_UNCHECKED,
+)
 from ticket.domain.ticket import TicketField
 from ticket.journal import Journal
 from ticket.services import SIM_CREDENTIALS, Environment
@@ -57,6 +62,7 @@ OVERRIDE_LABELS = {
     OVERRIDE_QTY: "Allow more contracts than my limit",
     OVERRIDE_RISK: "Allow more risk than my limit",
     OVERRIDE_DISTANCE: "Allow an entry this far from the last price",
+    OVERRIDE_UNCHECKED: "Use the market price I typed (no last price to check it)",
 }
 OUTCOME_COLOURS = {
     Status.PLACED: BUY_COLOUR,
