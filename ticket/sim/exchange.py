@@ -11,14 +11,26 @@ from __future__ import annotations
 import random
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
 from ticket.domain.orders import Action, FailureReason, OrderType, OrdStatus
-from ticket.domain.prices import is_on_grid
 from ticket.sim.catalog import Catalog, SimContract
 from ticket.sim.constants import SIM_ACCOUNT_ID, SIM_ACCOUNT_NAME
+from ticket.sim.conventions import (
+    FILLS_AT_THE_TOUCH,
+    FINAL,
+    NEEDS_PRICE,
+    NEEDS_STOP_PRICE,
+    TRAILING,
+    on_grid,
+    peg_from_stop,
+    peg_on_the_right_side,
+    sign,
+    trailing_stop,
+)
 from ticket.sim.entities import SimOrder, SimPosition, iso, trade_date
 from ticket.sim.faults import Faults
 
@@ -32,6 +44,20 @@ class Refused(Exception):
         super().__init__(text)
         self.reason = reason
         self.text = text
+
+
+@dataclass(frozen=True)
+class _Draft:
+    """One order of a request, checked and not yet kept."""
+
+    action: Action
+    order_type: OrderType
+    price: Decimal | None
+    stop_price: Decimal | None
+    peg: Decimal | None
+    time_in_force: str | None
+    text: str | None
+    cl_ord_id: str | None
 
 
 class Exchange:
@@ -114,29 +140,40 @@ class Exchange:
             raise Refused(FailureReason.INVALID_CONTRACT, f"Unknown contract {symbol}")
         return contract
 
-    def _price(self, body: dict[str, Any], key: str, contract: SimContract) -> Decimal | None:
+    @staticmethod
+    def _number(body: dict[str, Any], key: str) -> Decimal | None:
         value = body.get(key)
         if value is None:
             return None
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise Refused(FailureReason.INVALID_PRICE, f"{key} must be a number")
-        price = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
-        if key != "pegDifference" and (
-            price <= 0 or not is_on_grid(price, contract.instrument.tick_size)
-        ):
-            raise Refused(FailureReason.INVALID_PRICE, f"{key} {value} is not a valid price")
+        number = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
+        if not number.is_finite():
+            raise Refused(FailureReason.INVALID_PRICE, f"{key} must be a number")
+        return number
+
+    def _price(self, body: dict[str, Any], key: str, contract: SimContract) -> Decimal | None:
+        price = self._number(body, key)
+        if price is not None and (price <= 0 or not on_grid(price, contract.instrument.tick_size)):
+            raise Refused(FailureReason.INVALID_PRICE, f"{key} {body[key]} is not a valid price")
         return price
 
-    def _new_order(
-        self,
-        body: dict[str, Any],
-        contract: SimContract,
-        account_id: int,
-        qty: int,
-        status: OrdStatus,
-        parent_id: int | None = None,
-        automated: bool = False,
-    ) -> SimOrder:
+    def _peg(self, body: dict[str, Any], action: Action, contract: SimContract) -> Decimal | None:
+        peg = self._number(body, "pegDifference")
+        if peg is None:
+            return None
+        if not on_grid(peg, contract.instrument.tick_size):
+            raise Refused(FailureReason.INVALID_PRICE, f"pegDifference {peg} is not whole ticks")
+        if not peg_on_the_right_side(action, peg):
+            side = "below" if action is Action.SELL else "above"
+            raise Refused(
+                FailureReason.INVALID_PRICE,
+                f"pegDifference {peg}: a {action.value} trailing stop trails {side} the market",
+            )
+        return peg
+
+    def _draft(self, body: dict[str, Any], contract: SimContract) -> _Draft:
+        """Everything about one order that can be refused, checked before anything is kept."""
         try:
             action = Action(body["action"])
             order_type = OrderType(body["orderType"])
@@ -144,29 +181,50 @@ class Exchange:
             raise Refused(FailureReason.UNKNOWN_REASON, "Violation: action and orderType") from None
         price = self._price(body, "price", contract)
         stop = self._price(body, "stopPrice", contract)
-        if order_type.needs_price and price is None:
+        if order_type in NEEDS_PRICE and price is None:
             raise Refused(FailureReason.INVALID_PRICE, f"{order_type.value} needs price")
-        if order_type.needs_stop_price and stop is None:
+        if order_type in NEEDS_STOP_PRICE and stop is None:
             raise Refused(FailureReason.INVALID_PRICE, f"{order_type.value} needs stopPrice")
         if order_type is OrderType.QTS:
             raise Refused(FailureReason.UNSUPPORTED, "QTS orders are not simulated")
-        now = self.clock()
+        cl_ord_id = body.get("clOrdId")
+        return _Draft(
+            action=action,
+            order_type=order_type,
+            price=price,
+            stop_price=stop,
+            peg=self._peg(body, action, contract) if order_type in TRAILING else None,
+            time_in_force=body.get("timeInForce"),
+            text=body.get("text"),
+            cl_ord_id=cl_ord_id if isinstance(cl_ord_id, str) else None,
+        )
+
+    def _open(
+        self,
+        draft: _Draft,
+        contract: SimContract,
+        account_id: int,
+        qty: int,
+        status: OrdStatus,
+        parent_id: int | None = None,
+        automated: bool = False,
+    ) -> SimOrder:
         order = SimOrder(
             id=self.new_id(),
             account_id=account_id,
             contract=contract,
-            action=action,
-            order_type=order_type,
+            action=draft.action,
+            order_type=draft.order_type,
             qty=qty,
-            price=price,
-            stop_price=stop,
-            peg=self._price(body, "pegDifference", contract),
-            time_in_force=body.get("timeInForce"),
-            text=body.get("text"),
+            price=draft.price,
+            stop_price=draft.stop_price,
+            peg=draft.peg,
+            time_in_force=draft.time_in_force,
+            text=draft.text,
             status=status,
-            timestamp=now,
+            timestamp=self.clock(),
             version_id=0,
-            cl_ord_id=body.get("clOrdId"),
+            cl_ord_id=draft.cl_ord_id,
             parent_id=parent_id,
         )
         order.version_id = self._command(order, "New", automated)
@@ -195,21 +253,33 @@ class Exchange:
             raise Refused(FailureReason.UNKNOWN_REASON, "Violation: orderQty must be above 0")
         return qty
 
+    @staticmethod
+    def _brackets(body: dict[str, Any]) -> list[dict[str, Any]]:
+        first, second = body.get("bracket1"), body.get("bracket2")
+        if not isinstance(first, dict):
+            raise Refused(FailureReason.UNKNOWN_REASON, "Violation: bracket1 is required")
+        if second is not None and not isinstance(second, dict):
+            raise Refused(FailureReason.UNKNOWN_REASON, "Violation: bracket2 is not an order")
+        return [first] if second is None else [first, second]
+
+    # A refused request leaves nothing behind: no order, no command, no id is taken until every
+    # part of it has passed, so nothing can be found by its clOrdId afterwards.
+
     def place_oso(self, body: dict[str, Any]) -> dict[str, object]:
         with self.lock:
             account_id = self.account_for(body)
             contract = self._contract(body.get("symbol"))
             qty = self._quantity(body)
-            if not isinstance(body.get("bracket1"), dict):
-                raise Refused(FailureReason.UNKNOWN_REASON, "Violation: bracket1 is required")
+            brackets = self._brackets(body)
+            entry_draft = self._draft(body, contract)
+            leg_drafts = [self._draft(leg, contract) for leg in brackets]
             automated = bool(body.get("isAutomated"))
-            entry = self._new_order(
-                body, contract, account_id, qty, OrdStatus.WORKING, automated=automated
+            entry = self._open(
+                entry_draft, contract, account_id, qty, OrdStatus.WORKING, automated=automated
             )
-            legs = [body["bracket1"]] + ([body["bracket2"]] if body.get("bracket2") else [])
-            leg_orders = [
-                self._new_order(
-                    leg,
+            legs = [
+                self._open(
+                    draft,
                     contract,
                     account_id,
                     qty,
@@ -217,37 +287,36 @@ class Exchange:
                     parent_id=entry.id,
                     automated=automated,
                 )
-                for leg in legs
+                for draft in leg_drafts
             ]
-            if len(leg_orders) == 2:
-                leg_orders[0].linked_id, leg_orders[1].linked_id = (
-                    leg_orders[1].id,
-                    leg_orders[0].id,
-                )
-            for order in (entry, *leg_orders):
+            if len(legs) == 2:
+                legs[0].linked_id, legs[1].linked_id = legs[1].id, legs[0].id
+            for order in (entry, *legs):
                 self._register(order)
-            entry.legs = [o.id for o in leg_orders]
+            entry.legs = [o.id for o in legs]
             self._evaluate(contract)
-            result: dict[str, object] = {"orderId": entry.id, "oso1Id": leg_orders[0].id}
-            if len(leg_orders) == 2:
-                result["oso2Id"] = leg_orders[1].id
+            result: dict[str, object] = {"orderId": entry.id, "oso1Id": legs[0].id}
+            if len(legs) == 2:
+                result["oso2Id"] = legs[1].id
             return result
 
     def _register(self, order: SimOrder) -> None:
-        if order.order_type.is_trailing and order.peg is None and order.stop_price is not None:
+        if order.order_type in TRAILING and order.peg is None and order.stop_price is not None:
             bid, ask, _ = self.quote(order.contract)
-            order.peg = order.stop_price - (bid if order.action is Action.SELL else ask)
+            order.peg = peg_from_stop(order.stop_price, bid if order.action is Action.SELL else ask)
         self.orders[order.id] = order
 
     def place_order(self, body: dict[str, Any]) -> dict[str, object]:
         with self.lock:
             account_id = self.account_for(body)
             contract = self._contract(body.get("symbol"))
-            order = self._new_order(
-                body,
+            qty = self._quantity(body)
+            draft = self._draft(body, contract)
+            order = self._open(
+                draft,
                 contract,
                 account_id,
-                self._quantity(body),
+                qty,
                 OrdStatus.WORKING,
                 automated=bool(body.get("isAutomated")),
             )
@@ -259,7 +328,7 @@ class Exchange:
         order = self.orders.get(order_id) if isinstance(order_id, int) else None
         if order is None or order.account_id != SIM_ACCOUNT_ID:
             raise Refused(FailureReason.UNKNOWN_REASON, "Access is denied")
-        if order.status.is_final:
+        if order.status in FINAL:
             raise Refused(FailureReason.TOO_LATE, f"Order is already {order.status.value}")
         return order
 
@@ -273,16 +342,19 @@ class Exchange:
             if not order.parent_id and order.filled == 0:
                 for leg_id in order.legs:  # an entry that never filled takes its legs with it
                     leg = self.orders[leg_id]
-                    if not leg.status.is_final:
+                    if leg.status not in FINAL:
                         leg.status = OrdStatus.CANCELED
             return {"commandId": command_id}
 
     def modify(self, body: dict[str, Any]) -> dict[str, object]:
         with self.lock:
             order = self._working(body.get("orderId"))
-            order.qty = self._quantity(body)
-            order.price = self._price(body, "price", order.contract) or order.price
-            order.stop_price = self._price(body, "stopPrice", order.contract) or order.stop_price
+            qty = self._quantity(body)
+            price = self._price(body, "price", order.contract)
+            stop = self._price(body, "stopPrice", order.contract)
+            order.qty = qty
+            order.price = price or order.price
+            order.stop_price = stop or order.stop_price
             order.version_id = self._command(order, "Modify", bool(body.get("isAutomated")))
             self._evaluate(order.contract)
             return {"commandId": order.version_id}
@@ -295,14 +367,14 @@ class Exchange:
             if contract is None:
                 raise Refused(FailureReason.INVALID_CONTRACT, "Unknown contract")
             for order in self.orders.values():
-                if order.contract is contract and not order.status.is_final:
+                if order.contract is contract and order.status not in FINAL:
                     order.status = OrdStatus.CANCELED
             position = self.positions.get(contract.id)
             if position is None or position.net == 0:
                 return {}
             action = Action.SELL if position.net > 0 else Action.BUY
-            order = self._new_order(
-                {"action": action.value, "orderType": "Market"},
+            order = self._open(
+                self._draft({"action": action.value, "orderType": "Market"}, contract),
                 contract,
                 SIM_ACCOUNT_ID,
                 abs(position.net),
@@ -319,16 +391,16 @@ class Exchange:
         buy = order.action is Action.BUY
         touch = ask if buy else bid
         kind = order.order_type
-        if kind.is_trailing and order.peg is not None and order.stop_price is not None:
-            trail = touch + order.peg
+        if kind in TRAILING and order.peg is not None and order.stop_price is not None:
+            trail = trailing_stop(touch, order.peg)
             order.stop_price = min(order.stop_price, trail) if buy else max(order.stop_price, trail)
-        if kind.needs_stop_price and not order.triggered:
+        if kind in NEEDS_STOP_PRICE and not order.triggered:
             assert order.stop_price is not None
             if (buy and ask >= order.stop_price) or (not buy and bid <= order.stop_price):
                 order.triggered = True
             else:
                 return None
-        if kind in (OrderType.MARKET, OrderType.STOP, OrderType.TRAILING_STOP):
+        if kind in FILLS_AT_THE_TOUCH:
             return touch
         assert order.price is not None
         if (buy and ask <= order.price) or (not buy and bid >= order.price):
@@ -383,7 +455,7 @@ class Exchange:
             self._activate_legs(order)
         if order.linked_id and order.status is OrdStatus.FILLED:
             other = self.orders[order.linked_id]
-            if not other.status.is_final:
+            if other.status not in FINAL:
                 other.status = OrdStatus.CANCELED
 
     def _activate_legs(self, entry: SimOrder) -> None:
@@ -411,7 +483,7 @@ class Exchange:
         if position is None:
             position = SimPosition(id=self.new_id(), account_id=order.account_id, contract=contract)
             self.positions[contract.id] = position
-        signed = qty * order.action.sign
+        signed = qty * sign(order.action)
         if order.action is Action.BUY:
             position.bought += qty
             position.bought_value += price * qty

@@ -34,6 +34,10 @@ def route_table(sim: Simulator) -> dict[str, Route]:
             return 400, "id must be a number"
         return (200, wire(found)) if found is not None else (404, "Not found")
 
+    def locked_item(table: dict[int, Any], q: dict[str, str], wire: Callable[[Any], Any]) -> Reply:
+        with ex.lock:
+            return item(table, q, wire)
+
     def masterid(q: dict[str, str]) -> int:
         try:
             return int(q.get("masterid", ""))
@@ -136,7 +140,7 @@ def route_table(sim: Simulator) -> dict[str, Route]:
         "order/modifyorder": order_call(ex.modify),
         "order/liquidateposition": order_call(ex.liquidate),
         "order/list": lambda q, b: locked(lambda: [o.to_wire() for o in ex.orders.values()]),
-        "order/item": lambda q, b: locked(lambda: item(ex.orders, q, lambda o: o.to_wire())[1]),
+        "order/item": lambda q, b: locked_item(ex.orders, q, lambda o: o.to_wire()),
         "order/deps": lambda q, b: locked(
             lambda: [o.to_wire() for o in ex.orders.values() if o.account_id == masterid(q)]
         ),

@@ -2,7 +2,8 @@
 
 `Simulator` runs the server and the price process on background threads. It is the app's
 practice environment and every integration test's server; its fault switchboard (`faults`) and
-its request record (`requests`) are for tests.
+its request record (`requests`) are for tests. Its products are the exchange's (`products.py`);
+a test may pass others to serve a venue whose figures differ from the client's table.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import secrets
 import socket
 import threading
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -30,6 +32,7 @@ from ticket.sim.entities import iso
 from ticket.sim.exchange import Exchange
 from ticket.sim.faults import Faults
 from ticket.sim.marketdata import MarketDataServer
+from ticket.sim.products import CME_PRODUCTS, ProductSpec
 from ticket.sim.routes import Route, route_table
 
 ORDER_ROUTES = {
@@ -63,9 +66,10 @@ class Simulator:
         host: str = "127.0.0.1",
         port: int = 0,
         idle_timeout: float | None = None,
+        products: Iterable[ProductSpec] = CME_PRODUCTS,
     ) -> None:
         self.faults = Faults()
-        self.catalog = Catalog(today or datetime.now(UTC).date())
+        self.catalog = Catalog(today or datetime.now(UTC).date(), products=products)
         self.exchange = Exchange(self.catalog, self.faults, seed=seed)
         self.token_lifetime = token_lifetime
         self.users: dict[str, str] = {SIM_USERNAME: SIM_PASSWORD}  # tests may add logins
@@ -161,12 +165,9 @@ class Simulator:
     def connections(self) -> int:
         return self._server.connections
 
-    def front(self, root: str) -> str:
-        return next(
-            c.name
-            for c in self.catalog.contracts.values()
-            if c.is_front and c.instrument.root == root
-        )
+    def front(self, product: str) -> str:
+        """The name of the front-month contract of `product` (ESZ6 for ES)."""
+        return self.catalog.front(product).name
 
     # -- request handling --
 
@@ -283,6 +284,10 @@ class _Handler(BaseHTTPRequestHandler):
         failing = sim.faults.take("status", route)
         if failing:
             self._reply(int(failing["status"]), "Internal Server Error")  # type: ignore[call-overload]
+            return
+        canned = sim.faults.take("answer", route)
+        if canned:
+            self._reply(int(canned["status"]), canned["body"])  # type: ignore[call-overload]
             return
         if sim.faults.take("drop_before", route) is not None:
             self._drop()
