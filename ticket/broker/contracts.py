@@ -1,4 +1,9 @@
-"""What a contract's tick is worth, from the broker first and the built-in table second."""
+"""What a contract's tick is worth, from the broker first and the built-in table second.
+
+The broker's Product wins whenever it can be read, even where it differs from the table (an
+exchange may change a tick size; the table may be wrong). The table is used only when the
+product look-up fails, and the result says so.
+"""
 
 from __future__ import annotations
 
@@ -20,6 +25,7 @@ class ResolvedContract(BaseModel):
     contract: Contract
     instrument: Instrument
     from_broker: bool  # False when the tick came from the built-in table
+    fallback_reason: str | None = None  # why the table was used: the look-up's error, in words
 
 
 def _decimal_places(tick: Decimal) -> int:
@@ -27,24 +33,30 @@ def _decimal_places(tick: Decimal) -> int:
     return max(0, -exponent) if isinstance(exponent, int) else 0
 
 
-def instrument_from_product(product: Product) -> Instrument:
-    """An Instrument from Tradovate's Product. Fractional products are read as 32nds cut into
-    as many parts as the tick needs (ZN: 1/64 -> halves of a 32nd)."""
-    known = BUILT_IN.get(product.name)
+def _price_format(product: Product) -> PriceFormat:
+    """Fractional products are read as 32nds cut into as many parts as the tick needs (ZN: 1/64
+    -> halves of a 32nd). A fraction that is no such part (CME writes grains in eighths) is
+    shown in decimals rather than in 32nds a trader would not recognise."""
     tick = product.tick_size
     if product.price_format_type == "Fractional":
-        parts = int((Decimal(1) / (tick * 32)).to_integral_value())
-        fmt = PriceFormat.fractional(max(1, min(parts, 8)))
-    else:
-        fmt = PriceFormat.decimal(max(_decimal_places(tick), -product.price_format, 0))
+        parts = Decimal(1) / (tick * 32)
+        if parts == parts.to_integral_value() and 1 <= parts <= 8:
+            return PriceFormat.fractional(int(parts))
+    return PriceFormat.decimal(max(_decimal_places(tick), -product.price_format, 0))
+
+
+def instrument_from_product(product: Product) -> Instrument:
+    """An Instrument from Tradovate's Product: its tick and value win over the built-in table,
+    which fills in only what the Product does not carry. ValueError if it cannot be used."""
+    known = BUILT_IN.get(product.name)
     return Instrument(
         root=product.name,
         description=product.description or (known.description if known else product.name),
         exchange=known.exchange if known else "",
         currency=known.currency if known else "USD",
-        tick_size=tick,
+        tick_size=product.tick_size,
         value_per_point=product.value_per_point,
-        price_format=fmt,
+        price_format=_price_format(product),
         months=product.months or (known.months if known else "HMUZ"),
         roll=known.roll if known else RollRule.EQUITY_INDEX,
     )
@@ -68,19 +80,29 @@ def find_contract_or_front(client: TradovateClient, text: str) -> Contract:
 
 def resolve_contract(client: TradovateClient, symbol: str, today: date) -> ResolvedContract:
     """contract/find -> contractMaturity/item -> product/item. If the product chain fails after
-    the contract was found, fall back to the built-in table for the root."""
+    the contract was found, fall back to the built-in table for the root, and say why."""
     contract = find_contract_or_front(client, symbol)
     try:
         maturity = client.contract_maturity(contract.contract_maturity_id)
         product = client.product(maturity.product_id)
-        return ResolvedContract(
-            contract=contract, instrument=instrument_from_product(product), from_broker=True
-        )
-    except errors.BrokerError:
         try:
-            root = parse_symbol(contract.name, today).root
+            instrument = instrument_from_product(product)
         except ValueError:
-            raise errors.NotFound(
-                404, f"No tick size known for {contract.name}: the product look-up failed."
-            ) from None
-        return ResolvedContract(contract=contract, instrument=BUILT_IN[root], from_broker=False)
+            raise errors.BadAnswer(f"The server's product {product.name} is unusable.") from None
+        return ResolvedContract(contract=contract, instrument=instrument, from_broker=True)
+    except errors.BrokerError as exc:
+        failure = errors.describe_error(exc)
+    try:
+        root = parse_symbol(contract.name, today).root
+    except ValueError:
+        raise errors.NotFound(
+            404,
+            f"No tick size known for {contract.name}: the product look-up failed ({failure}) "
+            "and the built-in table has no such product.",
+        ) from None
+    return ResolvedContract(
+        contract=contract,
+        instrument=BUILT_IN[root],
+        from_broker=False,
+        fallback_reason=f"The product look-up failed: {failure}",
+    )

@@ -100,8 +100,8 @@ class Product(Entity):
     id: int
     name: str
     description: str = ""
-    value_per_point: Price
-    tick_size: Price
+    value_per_point: Price = Field(gt=0)  # the spec's exclusiveMinimum: 0 is no product
+    tick_size: Price = Field(gt=0)
     price_format_type: str = "Decimal"
     price_format: int = -2
     months: str | None = None
