@@ -1,5 +1,5 @@
-"""Read the account as one snapshot (orders with versions and fills, positions), and flatten a
-contract the careful way."""
+"""Read the account as one snapshot (orders with versions and fills, positions), and cancel a
+bracket or flatten a contract the careful way: every decision from the server's state now."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from ticket.broker import errors
 from ticket.broker.client import TradovateClient
 from ticket.broker.models import CancelOrderRequest, LiquidatePositionRequest, OrderVersion
 from ticket.domain.orders import OrdStatus
-from ticket.domain.protection import OPEN, OrderView, Snapshot
+from ticket.domain.protection import OPEN, OrderView, Snapshot, bracket_state
 
 
 def fetch_snapshot(client: TradovateClient, account_id: int) -> Snapshot:
@@ -120,4 +120,72 @@ def flatten(
         position_before_liquidation=net,
         position_after=after,
         message=message,
+    )
+
+
+class CancelReport(BaseModel):
+    model_config = ConfigDict(defer_build=True, frozen=True, extra="forbid")
+
+    cancelled: tuple[int, ...]
+    entry_filled: int  # what the entry had filled when the server confirmed it final
+    message: str
+
+
+def cancel_bracket(
+    client: TradovateClient,
+    account_id: int,
+    entry_id: int,
+    *,
+    wait: float = 3.0,
+    poll: float = 0.1,
+    sleep: Callable[[float], None] = time.sleep,
+) -> CancelReport:
+    """Cancel an entry that has not filled in full. The entry goes first; its stop and target go
+    only once the server confirms the entry final with nothing filled. An entry that filled in
+    part meanwhile keeps its exits (sized to the fill), whatever the window last saw."""
+    state = bracket_state(fetch_snapshot(client, account_id), entry_id)
+    if state is None:
+        raise errors.NotFound(404, f"Order {entry_id} is not on the server.")
+    if state.entry.status.is_final:
+        return CancelReport(
+            cancelled=(),
+            entry_filled=state.entry.filled,
+            message=f"The entry is already {state.entry.status.value.lower()}: nothing to "
+            "cancel. Use Flatten to close a position.",
+        )
+    with contextlib.suppress(errors.Rejected):  # filled meanwhile: the state below tells
+        client.cancel_order(CancelOrderRequest(order_id=entry_id))
+    deadline = time.monotonic() + wait
+    while True:
+        state = bracket_state(fetch_snapshot(client, account_id), entry_id)
+        if state is None or state.entry.status.is_final or time.monotonic() > deadline:
+            break
+        sleep(poll)
+    if state is None or not state.entry.status.is_final:
+        raise errors.OutcomeUnknown(
+            f"The server has not confirmed the cancel of order {entry_id} within {wait:.0f} s; "
+            "its stop and target were left alone. Check the order."
+        )
+    entry = state.entry
+    if entry.status is not OrdStatus.CANCELED and entry.filled == 0:
+        return CancelReport(
+            cancelled=(),
+            entry_filled=0,
+            message=f"The entry ended {entry.status.value.lower()} before the cancel.",
+        )
+    if entry.filled:
+        what = "filled" if entry.status is OrdStatus.FILLED else "cancelled after filling"
+        return CancelReport(
+            cancelled=(entry_id,) if entry.status is OrdStatus.CANCELED else (),
+            entry_filled=entry.filled,
+            message=f"The entry was {what} {entry.filled}: its exits stay, sized to what filled.",
+        )
+    legs = tuple(leg.id for leg in state.legs if not leg.status.is_final)
+    for leg_id in legs:
+        with contextlib.suppress(errors.Rejected):
+            client.cancel_order(CancelOrderRequest(order_id=leg_id))
+    return CancelReport(
+        cancelled=(entry_id, *legs),
+        entry_filled=0,
+        message=f"Cancelled order(s) {', '.join(map(str, (entry_id, *legs)))}.",
     )

@@ -13,8 +13,8 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton
 
 from ticket.broker.errors import describe_error
-from ticket.broker.models import CancelOrderRequest, OrderResult
-from ticket.broker.monitor import FlattenReport, flatten
+from ticket.broker.models import OrderResult
+from ticket.broker.monitor import CancelReport, FlattenReport, cancel_bracket, flatten
 from ticket.broker.orders import FoundOrder, Outcome, Status, find_by_cl_ord_id
 from ticket.domain.draft import Evaluation
 from ticket.domain.instruments import Instrument
@@ -23,7 +23,6 @@ from ticket.domain.protection import (
     BracketState,
     Exposure,
     Snapshot,
-    bracket_state,
     bracket_states,
     exposures,
     slippage_ticks,
@@ -313,41 +312,29 @@ class SafetyController(QObject):
         )
 
     def cancel(self, cl_ord_id: str) -> None:
-        """Cancel a bracket whose entry has not filled in full: the entry's rest, and the legs
-        too when nothing filled. A filled entry's exits are left alone: flatten instead."""
-        tracked, connection = self.tracked.get(cl_ord_id), self.session.connection
-        snapshot = self.snapshot
-        if tracked is None or connection is None or snapshot is None:
+        """Cancel a bracket whose entry has not filled in full. What goes is decided on the
+        worker from the server's state at that moment, never from the last snapshot shown."""
+        tracked, account = self.tracked.get(cl_ord_id), self._account()
+        connection = self.session.connection
+        if tracked is None or connection is None or account is None:
             return
-        state = bracket_state(snapshot, tracked.entry_id)
-        if state is None:
-            return
-        entry = state.entry
-        if entry.status.is_final:
-            self.message.emit(
-                f"The entry is already {entry.status.value.lower()}: nothing to "
-                "cancel. Use Flatten to close a position."
+        self.journal.write("cancel", cl_ord_id=cl_ord_id, entry_id=tracked.entry_id)
+
+        def done(report: CancelReport) -> None:
+            self.journal.write(
+                "cancel done",
+                cl_ord_id=cl_ord_id,
+                orders=list(report.cancelled),
+                entry_filled=report.entry_filled,
             )
-            return
-        targets = [entry.id]
-        if entry.filled == 0:
-            targets += [leg.id for leg in state.legs if not leg.status.is_final]
-        self.journal.write("cancel", cl_ord_id=cl_ord_id, orders=targets)
-
-        def work() -> list[int]:
-            done_ids = []
-            for order_id in targets:
-                connection.client.cancel_order(CancelOrderRequest(order_id=order_id))
-                done_ids.append(order_id)
-            return done_ids
-
-        def done(ids: list[int]) -> None:
-            self.journal.write("cancel done", cl_ord_id=cl_ord_id, orders=ids)
-            legs_kept = " (its exits stay, sized to what filled)" if entry.filled else ""
-            self.message.emit(f"Cancelled order(s) {', '.join(map(str, ids))}{legs_kept}.")
+            self.message.emit(html.escape(report.message))
             self.monitor.poll()
 
-        self.session.orders.run(work, done, self._failed("cancel"))
+        self.session.orders.run(
+            lambda: cancel_bracket(connection.client, account[0], tracked.entry_id),
+            done,
+            self._failed("cancel"),
+        )
 
     def _failed(self, action: str):  # type: ignore[no-untyped-def]
         def failed(exc: BaseException) -> None:

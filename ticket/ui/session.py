@@ -6,6 +6,7 @@ Orders have their own single-thread runner, so two orders can never be in flight
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -21,6 +22,8 @@ from ticket.domain.orders import PlaceOsoRequest
 from ticket.services import Connection, Environment, market_data_url, open_connection
 from ticket.ui.quotes import QuoteFeed
 from ticket.ui.tasks import TaskRunner
+
+log = logging.getLogger(__name__)
 
 
 class SessionController(QObject):
@@ -43,6 +46,7 @@ class SessionController(QObject):
         self._generation = 0
         self._lookups = 0
         self.resolving: str | None = None  # the text being looked up, while it is
+        self.stale_answers = 0  # look-up answers dropped because a newer question was asked
         self.orders = TaskRunner(threads=1, parent=self)
         self.reconcile_delays: tuple[float, ...] = (0.0, 0.5, 1.5)  # look-ups after a lost answer
 
@@ -126,6 +130,8 @@ class SessionController(QObject):
 
         def current() -> bool:
             if asked != (self._lookups, self._generation):
+                self.stale_answers += 1
+                log.info("dropped a late contract look-up answer for %s", text)
                 return False
             self.resolving = None
             return True

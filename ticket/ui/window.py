@@ -559,6 +559,9 @@ class TicketWindow(QMainWindow):
     # -- placing --
 
     def _on_enter(self) -> None:
+        if self.symbol.hasFocus():  # Enter in Contract looks the contract up, nothing more
+            self._on_symbol_entered()
+            return
         if self.place_allowed():
             self.place()
 

@@ -1,0 +1,118 @@
+"""The window where a stale view of the world would cost money: a contract look-up that answers
+late, Place while the contract is resolving, a market price nobody can check, and Cancel on an
+entry that filled in part since the window last looked."""
+
+import httpx
+from PySide6.QtCore import Qt
+
+from ticket.domain.orders import OrdStatus
+
+from .conftest import find
+from .test_window import PLACE, choose, confirm_with_enter, fill_limit_buy, type_into, wait_outcome
+
+
+def lookups_of(sim, name):
+    return [r for r in sim.requests("contract/find") if r.query.get("name") == name]
+
+
+def enter_symbol(qtbot, window, text):
+    type_into(qtbot, find(window, "Contract"), text)
+    qtbot.keyClick(find(window, "Contract"), Qt.Key.Key_Return)
+
+
+def test_a_late_answer_for_an_earlier_symbol_is_dropped(qtbot, window, sim):
+    sim.faults.add_latency(0.8, "contract/find")
+    enter_symbol(qtbot, window, "NQ")
+    qtbot.waitUntil(lambda: bool(lookups_of(sim, "NQ")))  # the slow look-up is on the server
+    sim.faults.clear()
+    enter_symbol(qtbot, window, "CL")
+    cl = sim.front("CL")
+    qtbot.waitUntil(lambda: window.contract is not None and window.contract.contract.name == cl)
+    qtbot.waitUntil(lambda: window.session.stale_answers == 1, timeout=5000)  # NQ's answer
+    assert window.contract.contract.name == cl
+    assert window.symbol.text() == cl
+    assert window.vm.instrument.root == "CL"
+
+
+def test_a_late_answer_after_a_change_of_environment_is_dropped(qtbot, window, sim):
+    # the old connection is closed under the look-up: its answer ends at the read timeout
+    window.session.connection.client.http.timeout = httpx.Timeout(5.0, read=1.5)
+    sim.faults.add_latency(0.8, "contract/find")
+    enter_symbol(qtbot, window, "NQ")
+    qtbot.waitUntil(lambda: bool(lookups_of(sim, "NQ")))
+    sim.faults.clear()
+    qtbot.mouseClick(find(window, "Practice"), Qt.MouseButton.LeftButton)  # a new connection
+    qtbot.waitUntil(lambda: window.account is not None and window.contract is not None)
+    qtbot.waitUntil(lambda: window.session.stale_answers == 1, timeout=5000)
+    # the field said NQ when the new connection came up, so NQ is looked up again on it
+    assert window.contract.contract.name == sim.front("NQ")
+    assert len(lookups_of(sim, "NQ")) == 2
+
+
+def test_place_is_refused_while_the_contract_is_resolving(qtbot, window, sim):
+    fill_limit_buy(qtbot, window, sim)
+    assert window.place_button.isEnabled()
+    sim.faults.add_latency(0.8, "contract/find")
+    enter_symbol(qtbot, window, "NQ")
+    assert not window.place_button.isEnabled()
+    assert window.place_button.text() == "Looking up NQ…"
+    qtbot.keyClick(find(window, "Contract"), Qt.Key.Key_Return)  # Enter again, impatient
+    qtbot.mouseClick(window.place_button, Qt.MouseButton.LeftButton)
+    assert window.confirm is None
+    qtbot.waitUntil(lambda: window.session.resolving is None, timeout=5000)
+    assert window.contract.contract.name == sim.front("NQ")
+    assert window.confirm is None and sim.requests(PLACE) == []
+
+
+def test_a_symbol_typed_but_not_looked_up_blocks_place(qtbot, window, sim):
+    fill_limit_buy(qtbot, window, sim)
+    type_into(qtbot, find(window, "Contract"), "NQ")  # no Enter yet
+    assert not window.place_button.isEnabled()
+    assert "Press Enter in Contract" in window.place_button.text()
+    qtbot.mouseClick(window.place_button, Qt.MouseButton.LeftButton)
+    assert window.confirm is None and sim.requests(PLACE) == []
+
+
+def test_a_typed_market_price_without_any_quote_needs_an_explicit_override(qtbot, make_window, sim):
+    sim.market_data.refuse = True  # a login without market data: no price ever arrives
+    window = make_window()
+    choose(qtbot, window, "Order type", "Market")
+    type_into(qtbot, find(window, "Quantity").lineEdit(), "1")
+    type_into(qtbot, find(window, "Market price"), "5000.00")  # a typo: the market is at 6000
+    type_into(qtbot, find(window, "Stop-loss distance"), "8")
+    note = window.entry.notes["reference_price"].text()
+    assert window.quote_bar.quote is None
+    assert "no last price to check the market price 5000.00" in note
+    assert not window.place_button.isEnabled()
+    override = find(window, "Use the market price I typed (no last price to check it)")
+    assert override.isVisible()
+    qtbot.mouseClick(override, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(window.place_button.isEnabled)
+    qtbot.mouseClick(window.place_button, Qt.MouseButton.LeftButton)
+    confirm_with_enter(qtbot, window)
+    wait_outcome(qtbot, window, "PLACED")
+
+
+def test_cancel_keeps_the_exits_of_an_entry_that_filled_in_part_since_the_window_looked(
+    qtbot, window, sim
+):
+    fill_limit_buy(qtbot, window, sim)
+    qtbot.mouseClick(window.place_button, Qt.MouseButton.LeftButton)
+    confirm_with_enter(qtbot, window)
+    wait_outcome(qtbot, window, "PLACED")
+    qtbot.waitUntil(lambda: "entry working" in window.orders.item(0, 7).text())
+    window.safety.monitor.timer.stop()  # the window's view of the account stops here
+    shown = window.orders.item(0, 7).text()
+    sim.faults.partial_fill_next(1)
+    sim.set_price(sim.front("ES"), "5990.00")  # through the 5990.25 limit: 1 of 2 fills
+    with sim.exchange.lock:
+        [entry] = [o for o in sim.exchange.orders.values() if o.parent_id is None]
+        assert entry.status is OrdStatus.WORKING and entry.filled == 1
+    assert window.orders.item(0, 7).text() == shown  # the window has not seen the fill
+    window.orders.selectRow(0)
+    qtbot.mouseClick(find(window, "Cancel selected order"), Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "exits stay" in window.outcome.text(), timeout=5000)
+    with sim.exchange.lock:
+        legs = [o for o in sim.exchange.orders.values() if o.parent_id == entry.id]
+        assert entry.status is OrdStatus.CANCELED
+        assert [(o.status, o.qty) for o in legs] == [(OrdStatus.WORKING, 1)] * 2
