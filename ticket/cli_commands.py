@@ -371,7 +371,17 @@ def _place(connection: Connection, args: argparse.Namespace, stdin: TextIO) -> i
         if stdin.readline().strip().lower() not in ("y", "yes"):
             print("Not sent.", file=notes)
             return EXIT_NOT_PLACED
-    outcome = submit_oso(client, request)
+    print(f"Sending {request.cl_ord_id}…", file=sys.stderr, flush=True)
+    try:
+        outcome = submit_oso(client, request)
+    except KeyboardInterrupt:
+        # The request may be on the wire or already acted on: only a look-up can tell.
+        outcome = Outcome(
+            status=Status.UNKNOWN,
+            cl_ord_id=request.cl_ord_id,
+            message="Interrupted after the order was sent: it may have been placed. Check your "
+            "orders before placing again.",
+        )
     _print_outcome(outcome, args.json)
     return EXIT_FOR[outcome.status]
 
@@ -396,6 +406,8 @@ def _print_outcome(outcome: Outcome, as_json: bool) -> None:
         )
         return
     print(f"{outcome.status.value.upper()}: {outcome.message}")
+    if outcome.status is Status.UNKNOWN:
+        print(f"clOrdId {outcome.cl_ord_id}")
     if outcome.order_id:
         print(f"order {outcome.order_id}  stop/target legs {outcome.oso1_id} {outcome.oso2_id}")
 
