@@ -2,8 +2,8 @@
 reconnection with resubscription, stale quotes and a login without market data."""
 
 import itertools
+import queue
 import threading
-import time
 from decimal import Decimal
 
 import pytest
@@ -14,6 +14,8 @@ from ticket.broker.marketdata import (
     MarketDataClient,
     parse_frame,
 )
+
+from .helpers import wait_for
 
 
 class Recorder:
@@ -42,7 +44,7 @@ def feed(sim, client):
     recorder = Recorder()
     made = []
 
-    def make(**options):
+    def make(start=True, **options):
         md = MarketDataClient(
             sim.md_url,
             lambda: client.session.md_token.get_secret_value(),
@@ -51,7 +53,8 @@ def feed(sim, client):
             **options,
         )
         made.append(md)
-        md.start()
+        if start:
+            md.start()
         return md, recorder
 
     yield make
@@ -79,10 +82,9 @@ def test_subscribe_gives_a_snapshot_then_every_move(sim, client, feed):
 def test_heartbeats_are_sent_on_time_and_the_default_is_tradovates(sim, client, feed):
     assert HEARTBEAT_SECONDS == 2.5
     _md, _ = feed(heartbeat=0.2)
-    time.sleep(1.1)
     beats = sim.market_data.client_heartbeats
-    assert len(beats) >= 4
-    gaps = [b - a for a, b in itertools.pairwise(beats)]
+    wait_for(lambda: len(beats) >= 5, what="five heartbeats")
+    gaps = [b - a for a, b in itertools.pairwise(beats[:5])]
     assert max(gaps) < 1.0  # never silent for long: the server would close the socket
 
 
@@ -114,43 +116,64 @@ def test_a_stalled_feed_is_reported_stale_then_live_again(sim, client, feed):
     )
 
 
+class PauseLog(threading.Event):
+    """A stop event that also tells the test each pause the socket thread takes on it."""
+
+    def __init__(self):
+        super().__init__()
+        self.pauses = queue.Queue()
+
+    def wait(self, timeout=None):
+        self.pauses.put(timeout)
+        return super().wait(timeout)
+
+
 def test_a_login_without_market_data_is_told_not_entitled_once(sim, client, feed):
     sim.market_data.refuse = True
-    md, seen = feed(backoff=(0.05,))
+    md, seen = feed(start=False, backoff=(0.05,))
+    md._stop = paused = PauseLog()
+    md.start()
     contract = client.find_contract(sim.front("ES"))
     md.subscribe(contract.name, contract.id)
     seen.wait(lambda: any(s is FeedState.NOT_ENTITLED for s, _ in seen.states))
-    time.sleep(0.5)
+    # Refused, the socket thread parks itself for long instead of asking again in 0.05 s.
+    assert paused.pauses.get(timeout=5) >= 10
     refusals = [d for s, d in seen.states if s is FeedState.NOT_ENTITLED]
     assert len(refusals) == 1 and "no market data subscription" in refusals[0]
     assert seen.quotes == []
 
 
 def test_a_bad_token_is_refused(sim, feed):
-    md = MarketDataClient(
-        sim.md_url, lambda: "not-a-token", lambda q: None, lambda s, d: None, backoff=(5.0,)
-    )
+    refused = threading.Event()
     states = []
-    md._on_state = lambda s, d: states.append((s, d))
+
+    def on_state(state, detail):
+        states.append((state, detail))
+        if "refused" in detail:
+            refused.set()
+
+    md = MarketDataClient(sim.md_url, lambda: "not-a-token", lambda q: None, on_state)
     md.start()
-    deadline = time.monotonic() + 5
-    while not any("refused" in d for _, d in states) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    md.stop()
+    try:
+        assert refused.wait(5), states
+    finally:
+        md.stop()
     assert any("sign-in refused" in d for _, d in states)
 
 
 def test_unsubscribe_stops_the_quotes(sim, client, feed):
     md, seen = feed()
-    contract = client.find_contract(sim.front("GC"))
-    md.subscribe(contract.name, contract.id)
+    gold, stocks = (client.find_contract(sim.front(root)) for root in ("GC", "ES"))
+    md.subscribe(gold.name, gold.id)
     seen.wait(lambda: seen.quotes)
-    md.unsubscribe(contract.name)
-    time.sleep(0.5)  # the request goes out on the socket thread's next turn
+    md.unsubscribe(gold.name)
+    md.subscribe(stocks.name, stocks.id)  # sent after the unsubscribe, on the same socket
+    seen.wait(lambda: seen.quotes[-1].symbol == stocks.name)
     count = len(seen.quotes)
-    sim.set_price(contract.name, "2710.0")
-    time.sleep(0.3)
-    assert len(seen.quotes) == count
+    sim.set_price(gold.name, "2710.0")
+    sim.set_price(stocks.name, "6001.00")  # published after gold's move, on the same socket
+    seen.wait(lambda: seen.quotes[-1].last == Decimal("6001.0"))
+    assert [q.symbol for q in seen.quotes[count:]] == [stocks.name]
 
 
 def test_frames_are_read_as_tradovate_writes_them():

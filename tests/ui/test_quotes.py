@@ -4,7 +4,7 @@ quote, a stale quote, and a login without market data."""
 from PySide6.QtCore import Qt
 
 from .conftest import find
-from .test_window import PLACE, choose, confirm_with_enter, type_into, wait_outcome
+from .test_window import PLACE, choose, place_and_confirm, type_into
 
 
 def wait_quote(qtbot, window, text):
@@ -39,9 +39,7 @@ def test_market_buy_exits_follow_the_live_ask_and_are_sent_as_shown(qtbot, windo
     qtbot.waitUntil(lambda: "live ask 6010.25" in find(window, "Reference used").text())
     assert "6008.25" in find(window, "Stop-loss exit at").text()
     assert "6014.25" in find(window, "Take-profit exit at").text()  # 2R from the ask
-    qtbot.mouseClick(window.place_button, Qt.MouseButton.LeftButton)
-    confirm_with_enter(qtbot, window)
-    wait_outcome(qtbot, window, "PLACED")
+    place_and_confirm(qtbot, window)
     body = sim.requests(PLACE)[0].body
     assert (body["bracket1"]["stopPrice"], body["bracket2"]["price"]) == (6008.25, 6014.25)
 
@@ -76,5 +74,10 @@ def test_without_market_data_the_window_says_so_and_asks_for_the_price(qtbot, ma
     assert not window.place_button.isEnabled()
     assert "Enter the market price" in window.entry.notes["reference_price"].text()
     type_into(qtbot, find(window, "Market price"), "6000.00")
+    assert not window.place_button.isEnabled()  # nothing to check the typed price against
+    qtbot.mouseClick(
+        find(window, "Use the market price I typed (no last price to check it)"),
+        Qt.MouseButton.LeftButton,
+    )
     assert window.place_button.isEnabled()
     assert window.vm.market.last is None

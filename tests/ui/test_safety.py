@@ -1,21 +1,47 @@
 """After the click: following the bracket, the unprotected-position alarm, Protect now, cancel,
 flatten, the guards before sending, a lost connection, and the journal."""
 
+import time
+
+import httpx
+import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 
+import ticket.ui.window
 from ticket.domain.orders import OrdStatus
 from ticket.ui.journal_view import JournalDialog
+from ticket.ui.safety import ALARM_AFTER_POLLS
 
 from .conftest import find
 from .test_window import (
     PLACE,
     choose,
+    click_place,
     confirm_with_enter,
     fill_limit_buy,
+    place_and_confirm,
     type_into,
-    wait_outcome,
 )
+
+
+class StoppedClock:
+    """The window's monotonic clock, standing still: seconds pass only when the test says."""
+
+    def __init__(self):
+        self.now = 1000.0
+
+    def monotonic(self):
+        return self.now
+
+    perf_counter = staticmethod(time.perf_counter)
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    stopped = StoppedClock()
+    monkeypatch.setattr(ticket.ui.window, "time", stopped)
+    return stopped
 
 
 def market_buy(qtbot, window, qty="2"):
@@ -23,9 +49,7 @@ def market_buy(qtbot, window, qty="2"):
     choose(qtbot, window, "Order type", "Market")
     type_into(qtbot, find(window, "Quantity").lineEdit(), qty)
     type_into(qtbot, find(window, "Stop-loss distance"), "8")
-    qtbot.mouseClick(window.place_button, Qt.MouseButton.LeftButton)
-    confirm_with_enter(qtbot, window)
-    wait_outcome(qtbot, window, "PLACED")
+    place_and_confirm(qtbot, window)
 
 
 def answer(qtbot, window, button):
@@ -33,6 +57,21 @@ def answer(qtbot, window, button):
     text = window.question.text()
     qtbot.mouseClick(window.question.button(button), Qt.MouseButton.LeftButton)
     return text
+
+
+def wait_for_fresh_snapshots(qtbot, window):
+    """Wait until the window has followed the account often enough since now that an alarm
+    due to the state the server holds now would show."""
+    seen = []
+
+    def count(snapshot):
+        seen.append(snapshot)
+
+    window.safety.monitor.snapshot.connect(count)
+    try:  # the first may have been asked for before now
+        qtbot.waitUntil(lambda: len(seen) > ALARM_AFTER_POLLS, timeout=10000)
+    finally:
+        window.safety.monitor.snapshot.disconnect(count)
 
 
 def working_stops(sim):
@@ -60,7 +99,7 @@ def test_a_leg_that_fails_to_activate_raises_the_alarm_and_protect_now_places_th
 ):
     sim.faults.fail_leg_activation_next(leg=1)
     market_buy(qtbot, window)
-    qtbot.waitUntil(window.safety.banner.isVisible, timeout=2000)
+    qtbot.waitUntil(window.safety.banner.isVisible, timeout=10000)
     alarm = find(window, "Alarm").text()
     assert "LONG 2" in alarm and "2 not covered" in alarm
     assert working_stops(sim) == []
@@ -68,7 +107,7 @@ def test_a_leg_that_fails_to_activate_raises_the_alarm_and_protect_now_places_th
     qtbot.waitUntil(lambda: len(working_stops(sim)) == 1)
     [stop] = working_stops(sim)
     assert (stop.qty, stop.stop_price, stop.action.value) == (2, sim_price("5998.25"), "Sell")
-    qtbot.waitUntil(lambda: not window.safety.banner.isVisible(), timeout=3000)
+    qtbot.waitUntil(lambda: not window.safety.banner.isVisible(), timeout=10000)
     kinds = [e["kind"] for e in window.journal.read()]
     assert "alarm" in kinds and "protect placed" in kinds and "alarm cleared" in kinds
 
@@ -89,7 +128,7 @@ def test_partial_fill_then_cancel_leaves_legs_sized_to_the_fill_and_no_alarm(qtb
     qtbot.waitUntil(lambda: "entry canceled 1" in window.orders.item(0, 7).text())
     legs = [o for o in sim.exchange.orders.values() if o.parent_id]
     assert [(o.status, o.qty) for o in legs] == [(OrdStatus.WORKING, 1)] * 2
-    qtbot.wait(1200)
+    wait_for_fresh_snapshots(qtbot, window)
     assert not window.safety.banner.isVisible()
 
 
@@ -100,7 +139,7 @@ def test_flatten_cancels_the_exits_then_closes_the_position(qtbot, window, sim):
     position = next(iter(sim.exchange.positions.values()))
     assert position.net == 0
     assert all(o.status.is_final for o in sim.exchange.orders.values())
-    qtbot.wait(1200)
+    wait_for_fresh_snapshots(qtbot, window)
     assert not window.safety.banner.isVisible()
 
 
@@ -108,52 +147,58 @@ def test_a_lost_connection_disables_place_until_it_is_back(qtbot, window, sim):
     fill_limit_buy(qtbot, window, sim)
     assert window.place_button.isEnabled()
     sim.faults.fail_next("order/list", status=503, times=4)
-    qtbot.waitUntil(lambda: window.state.text().startswith("Connection lost"), timeout=3000)
+    qtbot.waitUntil(lambda: window.state.text().startswith("Connection lost"), timeout=10000)
     assert not window.place_button.isEnabled()
-    qtbot.waitUntil(lambda: window.state.text().startswith("Connected"), timeout=6000)
+    qtbot.waitUntil(lambda: window.state.text().startswith("Connected"), timeout=15000)
     assert window.place_button.isEnabled()
     kinds = [e["kind"] for e in window.journal.read()]
     assert "connection lost" in kinds and "connection restored" in kinds
 
 
-def test_the_same_order_twice_within_5_s_asks_first(qtbot, window, sim):
+def test_the_same_order_twice_within_5_s_asks_first(qtbot, window, sim, clock):
     fill_limit_buy(qtbot, window, sim)
-    qtbot.mouseClick(window.place_button, Qt.MouseButton.LeftButton)
+    place_and_confirm(qtbot, window)
+    clock.now += 4.9
+    click_place(qtbot, window)
+    assert "sent this same order 4.9 s ago" in answer(qtbot, window, QMessageBox.StandardButton.No)
+    assert window.confirm is None
+    click_place(qtbot, window)  # enabled and asking again: "No" opened no card, sent nothing
+    assert "same order" in answer(qtbot, window, QMessageBox.StandardButton.Yes)
     confirm_with_enter(qtbot, window)
-    wait_outcome(qtbot, window, "PLACED")
-    qtbot.mouseClick(window.place_button, Qt.MouseButton.LeftButton)
-    text = answer(qtbot, window, QMessageBox.StandardButton.No)
-    assert "same order" in text
-    qtbot.wait(100)
-    assert window.confirm is None and len(sim.requests(PLACE)) == 1
+    qtbot.waitUntil(lambda: not window.in_flight)
+    clock.now += 5.1  # past the 5 s: the same order again is no longer a likely double click
+    click_place(qtbot, window)
+    assert window.question is None and window.confirm is not None
+    qtbot.keyClick(window.confirm, Qt.Key.Key_Escape)
+    assert len(sim.requests(PLACE)) == 2 and sim.entry_orders() == 2
 
 
-def test_a_switch_of_environment_in_the_last_10_s_asks_once_more(qtbot, window, sim):
+def test_a_switch_of_environment_in_the_last_10_s_asks_once_more(qtbot, window, sim, clock):
     qtbot.mouseClick(find(window, "Practice"), Qt.MouseButton.LeftButton)  # reconnect
     qtbot.waitUntil(lambda: window.account is not None and window.contract is not None)
     fill_limit_buy(qtbot, window, sim)
-    qtbot.mouseClick(window.place_button, Qt.MouseButton.LeftButton)
+    clock.now += 9
+    click_place(qtbot, window)
     text = answer(qtbot, window, QMessageBox.StandardButton.Yes)
-    assert "account SIM1 on SIM" in text
+    assert "9 s ago" in text and "account SIM1 on SIM" in text
     confirm_with_enter(qtbot, window)
-    wait_outcome(qtbot, window, "PLACED")
+    qtbot.waitUntil(lambda: not window.in_flight)
+    assert "PLACED" in window.outcome.text()
+    type_into(qtbot, find(window, "Quantity").lineEdit(), "1")
+    place_and_confirm(qtbot, window)  # asked once: the next order goes straight to the card
 
 
 def test_a_dropped_connection_during_placement_reports_the_one_order_found(qtbot, window, sim):
     fill_limit_buy(qtbot, window, sim)
     sim.faults.drop_next(PLACE, when="after")
-    qtbot.mouseClick(window.place_button, Qt.MouseButton.LeftButton)
-    confirm_with_enter(qtbot, window)
-    wait_outcome(qtbot, window, "PLACED")
+    place_and_confirm(qtbot, window)
     assert "The server has the order" in window.outcome.text()
     assert sim.entry_orders() == 1 and len(sim.requests(PLACE)) == 1
 
 
 def test_the_journal_records_actions_without_secrets_and_exports_csv(qtbot, window, sim, tmp_path):
     fill_limit_buy(qtbot, window, sim)
-    qtbot.mouseClick(window.place_button, Qt.MouseButton.LeftButton)
-    confirm_with_enter(qtbot, window)
-    wait_outcome(qtbot, window, "PLACED")
+    place_and_confirm(qtbot, window)
     entries = window.journal.read()
     place = next(e for e in entries if e["kind"] == "place")
     outcome = next(e for e in entries if e["kind"] == "outcome")
@@ -172,31 +217,32 @@ def test_the_journal_records_actions_without_secrets_and_exports_csv(qtbot, wind
 
 
 def test_an_unknown_outcome_keeps_being_looked_up_and_is_never_resent(qtbot, window, sim):
+    window.session.reconcile_delays = (0.0,)
     window.safety.unknown_interval_ms = 50
     window.safety.unknown_tries = 3
     fill_limit_buy(qtbot, window, sim)
     sim.faults.drop_next(PLACE, when="before")
-    qtbot.mouseClick(window.place_button, Qt.MouseButton.LeftButton)
-    confirm_with_enter(qtbot, window)
-    wait_outcome(qtbot, window, "UNKNOWN")
-    assert "most likely not placed" in window.outcome.text()
+    place_and_confirm(qtbot, window, "UNKNOWN")
+    assert "Check your orders before placing again" in window.outcome.text()
     qtbot.waitUntil(lambda: "not found after 3" in window.orders.item(0, 7).text())
     assert len(sim.requests(PLACE)) == 1 and sim.entry_orders() == 0
     kinds = [e.get("status") for e in window.journal.read() if e["kind"] == "reconciled"]
     assert kinds == ["not found"]
 
 
-def test_an_order_that_lands_after_its_answer_was_lost_is_found_and_followed(qtbot, window, sim):
-    import httpx
-
+def test_an_order_that_lands_after_its_answer_was_lost_is_found_and_followed(
+    qtbot, window, sim, hold
+):
+    window.session.reconcile_delays = (0.0,)
     window.safety.unknown_interval_ms = 200
-    window.session.connection.client.http.timeout = httpx.Timeout(5.0, read=0.1)
+    window.safety.unknown_tries = 100
     fill_limit_buy(qtbot, window, sim)
-    sim.faults.add_latency(2.6, PLACE)  # longer than the 2 s of look-ups after the timeout
-    qtbot.mouseClick(window.place_button, Qt.MouseButton.LeftButton)
-    confirm_with_enter(qtbot, window)
-    wait_outcome(qtbot, window, "UNKNOWN")
-    qtbot.waitUntil(lambda: "found on the server after all" in window.outcome.text(), timeout=8000)
+    order = hold(PLACE)  # it lands only after the window has given up waiting for the answer
+    window.session.connection.client.http.timeout = httpx.Timeout(5.0, read=0.5)
+    place_and_confirm(qtbot, window, "UNKNOWN")
+    assert sim.entry_orders() == 0
+    order.release()
+    qtbot.waitUntil(lambda: "found on the server after all" in window.outcome.text(), timeout=10000)
     qtbot.waitUntil(lambda: "entry working" in window.orders.item(0, 7).text())
     assert len(sim.requests(PLACE)) == 1 and sim.entry_orders() == 1
 
@@ -207,10 +253,8 @@ def test_an_expired_token_mid_session_is_replaced_without_the_trader_noticing(qt
     sim.expire_tokens()
     qtbot.waitUntil(
         lambda: window.session.connection.client.session.token.get_secret_value() != before,
-        timeout=3000,
+        timeout=10000,
     )
     assert window.state.text().startswith("Connected") and window.place_button.isEnabled()
-    qtbot.mouseClick(window.place_button, Qt.MouseButton.LeftButton)
-    confirm_with_enter(qtbot, window)
-    wait_outcome(qtbot, window, "PLACED")
+    place_and_confirm(qtbot, window)
     assert len(sim.requests("auth/accesstokenrequest")) == 2  # renew refused, signed in again

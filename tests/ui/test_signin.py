@@ -38,14 +38,16 @@ def test_sign_in_with_remember_stores_only_in_the_store(qtbot, make_window, sim,
     store = MemoryStore()
     window._store_factory = lambda: store
 
-    def answer():
+    def answer():  # runs inside the dialog's own event loop
+        qtbot.waitUntil(lambda: window.findChild(SignInDialog) is not None)
         dialog = window.findChild(SignInDialog)
+        qtbot.waitUntil(dialog.isVisible)
         fill(qtbot, dialog, sim.base_url)
         assert find(dialog, "Password").echoMode() is QLineEdit.EchoMode.Password
         qtbot.mouseClick(find(dialog, "Remember in the system keyring"), Qt.MouseButton.LeftButton)
         qtbot.keyClick(find(dialog, "API secret"), Qt.Key.Key_Return)
 
-    QTimer.singleShot(200, answer)
+    QTimer.singleShot(0, answer)
     qtbot.mouseClick(find(window, "Sign in"), Qt.MouseButton.LeftButton)
     qtbot.waitUntil(
         lambda: window.session.environment is Environment.CUSTOM and window.account is not None,
