@@ -70,6 +70,7 @@ TABLE = [
     ("200, id and failureText", answered(200, {"orderId": 7, "failureText": "no"}), UNKNOWN),
     ("200, unknown reason", answered(200, {"failureReason": "SomethingNew"}), UNKNOWN),
     ("200, reason not a string", answered(200, {"failureReason": 3}), UNKNOWN),
+    ("200, reason a list", answered(200, {"orderId": None, "failureReason": []}), UNKNOWN),
     ("200, text not a string", answered(200, {"failureText": ["no"]}), UNKNOWN),
     ("200, Success and no id", answered(200, {"failureReason": "Success"}), UNKNOWN),
     ("200, p-ticket empty", answered(200, {"p-ticket": "", "p-time": 3}), UNKNOWN),

@@ -108,7 +108,7 @@ def _judge_object(data: dict[str, Any], id_field: str, status: int) -> Verdict:
         return _penalty(data, status) or malformed
     reason = data.get("failureReason")
     text = data.get("failureText")
-    if reason is not None and reason not in _REASONS:
+    if reason is not None and (not isinstance(reason, str) or reason not in _REASONS):
         return malformed
     if text is not None and not isinstance(text, str):
         return malformed
