@@ -29,7 +29,7 @@ def test_every_field_is_read_into_the_form():
         action=Action.SELL,
         qty=3,
         order_type=OrderType.STOP_LIMIT,
-        price="4,999.75",
+        price="4999.75",
         stop_price="5000.00",
         time_in_force=TimeInForce.GTD,
         expire_time=NOW,
@@ -154,11 +154,6 @@ def test_text_that_does_not_read_is_a_problem_at_its_field(changes, field, messa
     [problem] = evaluation.at(field)
     assert problem.severity is Severity.ERROR
     assert not evaluation.can_place
-
-
-def test_numbers_may_have_thousands_separators():
-    form, problems = read_draft(DRAFT.with_(sl_unit=DistanceUnit.MONEY, sl_distance="1,000"), ES)
-    assert problems == [] and form.stop_loss.distance == D(1000)
 
 
 def test_a_parse_problem_is_not_repeated_by_the_rules_but_other_fields_are_still_checked():
