@@ -11,28 +11,84 @@ import json
 import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import TextIO
 
 from ticket import __version__
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
 EXIT_REJECTED, EXIT_UNKNOWN, EXIT_PENALISED, EXIT_NOT_PLACED = 3, 4, 5, 6
+EXIT_NOT_FOUND = 7  # `orders --cl-ord-id`: no such order (yet)
+MAX_CONTRACTS = 100_000  # beyond any exchange's order size: a typo, not an order
 
 
-def _connection_options() -> argparse.ArgumentParser:
-    common = argparse.ArgumentParser(add_help=False)
-    common.add_argument(
+GLOBAL_OPTIONS = ("env", "api_url", "username", "account", "json")
+
+
+class _Once(argparse.Action):
+    """An option given once, or again with the same value; two different values are an error
+    naming both, so a script never runs with the one it did not mean."""
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: object,
+        option_string: str | None = None,
+    ) -> None:
+        value = True if self.nargs == 0 else values
+        before = getattr(namespace, self.dest, None)
+        if before is not None and before != value:
+            parser.error(f"{option_string} given twice, as {before!r} and {value!r}")
+        setattr(namespace, self.dest, value)
+
+
+def _connection_options(parser: argparse.ArgumentParser, prefix: str = "") -> None:
+    """The options every command shares. They mean the same before the command (stored under
+    `prefix`) and after it; `merge_global_options` joins the two."""
+    parser.add_argument(
         "--env",
+        dest=f"{prefix}env",
+        action=_Once,
         choices=["sim", "demo", "live"],
-        default=None,
         help="environment (default: the embedded simulator)",
     )
-    common.add_argument("--api-url", help="any Tradovate-compatible API (or TICKET_API_URL)")
-    common.add_argument("--username", help="user whose credentials are in the keyring")
-    common.add_argument("--account", help="account name (default: the first active one)")
-    common.add_argument("--json", action="store_true", help="print JSON")
-    return common
+    parser.add_argument(
+        "--api-url",
+        dest=f"{prefix}api_url",
+        metavar="URL",
+        action=_Once,
+        help="any Tradovate-compatible API (or TICKET_API_URL)",
+    )
+    parser.add_argument(
+        "--username",
+        dest=f"{prefix}username",
+        metavar="NAME",
+        action=_Once,
+        help="user whose credentials are in the keyring",
+    )
+    parser.add_argument(
+        "--account",
+        dest=f"{prefix}account",
+        metavar="NAME",
+        action=_Once,
+        help="account name (default: the first active one)",
+    )
+    parser.add_argument("--json", dest=f"{prefix}json", action=_Once, nargs=0, help="print JSON")
+
+
+def merge_global_options(args: argparse.Namespace, parser: argparse.ArgumentParser) -> None:
+    for name in GLOBAL_OPTIONS:
+        before = getattr(args, f"global_{name}", None)
+        after = getattr(args, name, None)
+        if before is not None and after is not None and before != after:
+            flag = "--" + name.replace("_", "-")
+            parser.error(
+                f"{flag} is {before!r} before the command and {after!r} after it: give one"
+            )
+        setattr(args, name, after if after is not None else before)
+    if args.account is not None and not args.account.strip():
+        parser.error("--account is empty: give an account name, or leave the option out")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -45,14 +101,9 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="place and check one bracket on the simulator, offscreen, and exit",
     )
-    parser.add_argument(
-        "--env",
-        choices=["sim", "demo", "live"],
-        default=None,
-        help="environment for the window (default: the embedded simulator)",
-    )
-    parser.add_argument("--api-url", help="any Tradovate-compatible API (or TICKET_API_URL)")
-    common = _connection_options()
+    _connection_options(parser, prefix="global_")
+    common = argparse.ArgumentParser(add_help=False)
+    _connection_options(common)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     sim = sub.add_parser("sim", help="run the Tradovate-compatible simulator on its own")
@@ -103,17 +154,22 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("accounts", parents=[common], help="list accounts with cash balance")
     contract = sub.add_parser("contract", parents=[common], help="show a contract's tick")
     contract.add_argument("symbol")
-    sub.add_parser("orders", parents=[common], help="this account's orders with their legs")
+    orders = sub.add_parser(
+        "orders", parents=[common], help="this account's orders with their legs"
+    )
+    orders.add_argument(
+        "--cl-ord-id", metavar="ID", help="look one order up by the clOrdId it was sent with"
+    )
     journal = sub.add_parser("journal", help="print the journal, or export it to CSV")
     journal.add_argument("--csv", metavar="FILE", help="write the journal to FILE as CSV")
-    journal.add_argument("--json", action="store_true", help="print JSON lines")
+    journal.add_argument("--json", action=_Once, nargs=0, help="print JSON lines")
     quote = sub.add_parser("quote", parents=[common], help="bid, ask and last from market data")
     quote.add_argument("symbol")
 
     place = sub.add_parser("place", parents=[common], help="place a bracketed order")
     place.add_argument("--symbol", required=True)
     place.add_argument("--side", choices=["buy", "sell"], required=True)
-    place.add_argument("--qty", type=int, required=True)
+    place.add_argument("--qty", type=_contracts, required=True)
     place.add_argument(
         "--type",
         dest="order_type",
@@ -130,12 +186,16 @@ def build_parser() -> argparse.ArgumentParser:
     place.add_argument("--target-price", help="take-profit absolute price")
     place.add_argument("--target-money", help="take-profit in money per contract")
     place.add_argument("--target-r", help="take-profit as a multiple of the stop distance")
-    place.add_argument("--ref-price", help="market price a Market entry's exits are measured from")
+    place.add_argument(
+        "--ref-price",
+        help="the market price: a Market entry's exits are measured from it, and any other "
+        "entry is checked against it (default: the live quote)",
+    )
     place.add_argument(
         "--override",
         action="append",
         default=[],
-        choices=["max_contracts", "max_risk", "max_ticks_from_last", "unchecked_market_price"],
+        choices=["max_contracts", "max_risk", "max_ticks_from_last", "no_last_price"],
         help="pass a fat-finger limit on purpose",
     )
     place.add_argument("--dry-run", action="store_true", help="print the JSON body, send nothing")
@@ -148,6 +208,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None, stdin: TextIO | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    merge_global_options(args, parser)
     if args.self_test:
         from ticket.selftest import run as self_test
 
@@ -225,13 +286,27 @@ def _journal(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _contracts(text: str) -> int:
+    try:
+        qty = int(text.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number of contracts") from None
+    if not 1 <= qty <= MAX_CONTRACTS:
+        raise argparse.ArgumentTypeError(
+            f"{qty} contracts: give a whole number from 1 to {MAX_CONTRACTS:,}"
+        )
+    return qty
+
+
 def decimal_arg(text: str | None, name: str) -> Decimal | None:
     if text is None:
         return None
+    from ticket.domain.prices import PriceError, parse_number
+
     try:
-        return Decimal(text)
-    except InvalidOperation:
-        raise ValueError(f"{name}: '{text}' is not a number.") from None
+        return parse_number(text, "a number")
+    except PriceError as exc:
+        raise ValueError(f"{name}: {exc}") from None
 
 
 def dumps(data: object) -> str:

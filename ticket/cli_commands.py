@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import contextlib
 import sys
 import threading
 from collections.abc import Mapping
@@ -14,9 +13,11 @@ from typing import TextIO
 from ticket.broker import errors
 from ticket.broker.contracts import ResolvedContract, resolve_contract
 from ticket.broker.marketdata import FeedState, MarketDataClient, Quote
-from ticket.broker.orders import Outcome, Status, submit_oso
+from ticket.broker.models import OrderVersion
+from ticket.broker.orders import Outcome, Status, find_by_cl_ord_id, submit_oso
 from ticket.cli import (
     EXIT_ERROR,
+    EXIT_NOT_FOUND,
     EXIT_NOT_PLACED,
     EXIT_OK,
     EXIT_PENALISED,
@@ -33,8 +34,9 @@ from ticket.domain.instruments import Instrument
 from ticket.domain.orders import Action, OrderType, TimeInForce
 from ticket.domain.prices import PriceError
 from ticket.domain.rules import RiskSettings, Severity, assess
-from ticket.domain.summary import plan_lines
+from ticket.domain.summary import order_line, plan_lines
 from ticket.domain.ticket import BracketSpec, DistanceUnit, EntrySpec, TicketForm
+from ticket.journal import Journal
 from ticket.services import (
     Connection,
     Environment,
@@ -60,6 +62,10 @@ EXIT_FOR = {
     Status.PENALISED: EXIT_PENALISED,
     Status.NOT_PLACED: EXIT_NOT_PLACED,
 }
+
+
+# After a lost answer the order is looked up for about 30 s before it is called unknown.
+CLI_LOOKUP_DELAYS = (0.0, 0.5, 1.0, 1.5, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0)
 
 
 class UsageError(ValueError):
@@ -183,6 +189,14 @@ def _live_quote(connection: Connection, resolved: ResolvedContract, timeout: flo
     raise UsageError(f"No live price for {resolved.contract.name} ({reason}).")
 
 
+def _quote_or_none(connection: Connection, resolved: ResolvedContract) -> Quote | None:
+    """The live quote when market data answers, else None (a login without market data)."""
+    try:
+        return _live_quote(connection, resolved, timeout=3.0)
+    except UsageError:
+        return None
+
+
 def _quote(connection: Connection, args: argparse.Namespace, stdin: TextIO) -> int:
     resolved = resolve_contract(connection.client, args.symbol, date.today())
     quote = _live_quote(connection, resolved)
@@ -215,15 +229,19 @@ def _quote(connection: Connection, args: argparse.Namespace, stdin: TextIO) -> i
 
 def _orders(connection: Connection, args: argparse.Namespace, stdin: TextIO) -> int:
     client = connection.client
+    if args.cl_ord_id is not None:
+        return _order_by_cl_ord_id(connection, args)
     account = pick_account(client.accounts(), args.account)
     orders = [o for o in client.orders() if o.account_id == account.id]
-    names: dict[int, str] = {}
+    live: dict[int, OrderVersion] = {}
+    for version in client.all_order_versions():  # one list call, not one per order
+        current = live.get(version.order_id)
+        if current is None or version.id > current.id:
+            live[version.order_id] = version
+    names = {c: client.contract(c).name for c in {o.contract_id for o in orders} if c}
     rows = []
     for order in sorted(orders, key=lambda o: o.id):
-        if order.contract_id and order.contract_id not in names:
-            names[order.contract_id] = client.contract(order.contract_id).name
-        versions = client.order_versions(order.id)
-        version = versions[-1] if versions else None
+        latest = live.get(order.id)
         rows.append(
             {
                 "id": order.id,
@@ -231,10 +249,10 @@ def _orders(connection: Connection, args: argparse.Namespace, stdin: TextIO) -> 
                 "symbol": names.get(order.contract_id or 0),
                 "action": order.action.value,
                 "status": order.ord_status.value,
-                "qty": version.order_qty if version else None,
-                "type": version.order_type.value if version else None,
-                "price": version.price if version else None,
-                "stopPrice": version.stop_price if version else None,
+                "qty": latest.order_qty if latest else None,
+                "type": latest.order_type.value if latest else None,
+                "price": latest.price if latest else None,
+                "stopPrice": latest.stop_price if latest else None,
             }
         )
     if args.json:
@@ -251,12 +269,40 @@ def _orders(connection: Connection, args: argparse.Namespace, stdin: TextIO) -> 
     return EXIT_OK
 
 
+def _order_by_cl_ord_id(connection: Connection, args: argparse.Namespace) -> int:
+    """Look an order up later by the clOrdId an unknown outcome printed."""
+    found = find_by_cl_ord_id(connection.client, args.cl_ord_id)
+    if args.json:
+        print(
+            dumps(
+                {
+                    "clOrdId": args.cl_ord_id,
+                    "found": found is not None,
+                    "orderId": found.order_id if found else None,
+                    "oso1Id": found.oso1_id if found else None,
+                    "oso2Id": found.oso2_id if found else None,
+                }
+            )
+        )
+    elif found is None:
+        print(
+            f"No order with clOrdId {args.cl_ord_id} on {connection.environment.value}. If its "
+            "request was sent moments ago it may still land: look again before placing it again."
+        )
+    else:
+        legs = " ".join(str(i) for i in (found.oso1_id, found.oso2_id) if i is not None)
+        print(
+            f"clOrdId {args.cl_ord_id} is order {found.order_id}"
+            + (f", stop/target legs {legs}" if legs else "")
+        )
+    return EXIT_OK if found is not None else EXIT_NOT_FOUND
+
+
 def _order_text(row: Mapping[str, object]) -> str:
     price = row["stopPrice"] if row["type"] in ("Stop", "TrailingStop") else row["price"]
-    return (
-        f"{row['id']:<10} {row['status']:<10} {row['action']:<4} {row['qty']} {row['symbol']} "
-        f"{row['type']} {price if price is not None else ''}"
-    )
+    parts = [f"{row['id']:<10}", f"{row['status']:<10}", f"{row['action']:<4}"]
+    parts += [str(v) for v in (row["qty"], row["symbol"], row["type"], price) if v is not None]
+    return " ".join(parts)
 
 
 def _price(instrument: Instrument, text: str | None, name: str) -> Decimal | None:
@@ -323,25 +369,34 @@ def _place(connection: Connection, args: argparse.Namespace, stdin: TextIO) -> i
     notes = sys.stderr if args.json else sys.stdout
     account = pick_account(client.accounts(), args.account)
     resolved = resolve_contract(client, args.symbol, date.today())
-    last = None
+    order_type = ORDER_TYPES[args.order_type]
+    quote = _quote_or_none(connection, resolved)
+    last = quote.last if quote and quote.last is not None else None
     typed = args.ref_price is not None
-    if ORDER_TYPES[args.order_type] is OrderType.MARKET and typed:
-        # A typed market price is checked against the last price, when there is one.
-        with contextlib.suppress(UsageError):
-            quote = _live_quote(connection, resolved)
-            last = quote.last if quote.last is not None else quote.bid or quote.ask
-    elif ORDER_TYPES[args.order_type] is OrderType.MARKET:
-        quote = _live_quote(connection, resolved)
+    if order_type is OrderType.MARKET and not typed:
+        if quote is None:
+            raise UsageError(
+                f"No live price for {resolved.contract.name} from market data: give the market "
+                "price with --ref-price (a Market entry's exits are measured from it)."
+            )
         market = MarketView(bid=quote.bid, ask=quote.ask, last=quote.last, fresh=True)
         anchor = market.anchor(Action.BUY if args.side == "buy" else Action.SELL)
         if anchor is None:
             raise UsageError("The live quote has no price on the side a market order fills at.")
         side, price = anchor
-        last = quote.last if quote.last is not None else price
+        last = last if last is not None else price
         args.ref_price = resolved.instrument.format_price(price)
         print(f"Exits measured from the live {side} {args.ref_price}.", file=notes)
     form = _form(args, resolved.contract.name, resolved.instrument)
-    form = form.model_copy(update={"last_price": last, "reference_typed": typed})
+    if last is None and typed and order_type is not OrderType.MARKET:
+        last = form.reference_price  # the trader's word for where the market is
+    form = form.model_copy(
+        update={
+            "last_price": last,
+            "reference_typed": typed and order_type is OrderType.MARKET,
+            "needs_last_price": True,
+        }
+    )
     limits = RiskSettings().for_root(resolved.instrument.root)
     moment = now()
     assessment = assess(form, limits, moment)
@@ -371,9 +426,21 @@ def _place(connection: Connection, args: argparse.Namespace, stdin: TextIO) -> i
         if stdin.readline().strip().lower() not in ("y", "yes"):
             print("Not sent.", file=notes)
             return EXIT_NOT_PLACED
+    journal = Journal.default()
+    journal.order_sent(
+        request,
+        summary=order_line(form, assessment),
+        environment=connection.environment.value,
+        source="cli",
+    )
     print(f"Sending {request.cl_ord_id}…", file=sys.stderr, flush=True)
     try:
-        outcome = submit_oso(client, request)
+        outcome = submit_oso(
+            client,
+            request,
+            reconcile_delays=CLI_LOOKUP_DELAYS,
+            progress=lambda text: print(text, file=sys.stderr, flush=True),
+        )
     except KeyboardInterrupt:
         # The request may be on the wire or already acted on: only a look-up can tell.
         outcome = Outcome(
@@ -382,6 +449,7 @@ def _place(connection: Connection, args: argparse.Namespace, stdin: TextIO) -> i
             message="Interrupted after the order was sent: it may have been placed. Check your "
             "orders before placing again.",
         )
+    journal.order_outcome(outcome, source="cli")
     _print_outcome(outcome, args.json)
     return EXIT_FOR[outcome.status]
 

@@ -107,18 +107,31 @@ class Connection:
 def resolve_url(
     env_name: str | None, api_url: str | None, env: Mapping[str, str] = os.environ
 ) -> str | None:
-    """The URL to use, or None for the embedded simulator."""
-    url = api_url or env.get("TICKET_API_URL")
+    """The URL to use, or None for the embedded simulator. Two sources that name different
+    servers are an error that names both: an order must never go where it was not meant to."""
+    named: dict[str, str | None] = {"SIM": None, "DEMO": DEMO_URL, "LIVE": LIVE_URL}
+    if env_name is not None and env_name.upper() not in named:
+        raise ValueError(f"Unknown environment '{env_name}': use sim, demo or live.")
+    from_env = env.get("TICKET_API_URL") or None
+    if api_url and from_env and not _same(api_url, from_env):
+        raise ValueError(
+            f"--api-url {api_url} and TICKET_API_URL={from_env} name different servers: give one."
+        )
+    url = api_url or from_env
+    if env_name is not None and url:
+        chosen = named[env_name.upper()]
+        if chosen is None or not _same(url, chosen):
+            source = "--api-url" if api_url else "TICKET_API_URL"
+            raise ValueError(
+                f"--env {env_name} and {source} {url} name different servers: give one."
+            )
     if url:
         return url
-    name = (env_name or "sim").upper()
-    if name == "DEMO":
-        return DEMO_URL
-    if name == "LIVE":
-        return LIVE_URL
-    if name == "SIM":
-        return None
-    raise ValueError(f"Unknown environment '{env_name}': use sim, demo or live.")
+    return named[(env_name or "sim").upper()]
+
+
+def _same(a: str, b: str) -> bool:
+    return a.strip().rstrip("/").lower() == b.strip().rstrip("/").lower()
 
 
 def open_connection(url: str | None, *, sim_tick_interval: float | None = 0.5) -> Connection:

@@ -247,7 +247,7 @@ def test_standalone_simulator_and_cli_end_to_end(tmp_path):
                 "--ref-price",
                 "21000",
                 "--override",
-                "unchecked_market_price",  # this simulator's quotes are not reachable from here
+                "no_last_price",  # this simulator's quotes are not reachable from here
                 "--stop-money",
                 "20",
                 "--target-r",

@@ -230,6 +230,10 @@ class MarketDataClient:
                 self._request("md/subscribeQuote", {"symbol": s}) for s in self._wanted
             ]
             symbols = {cid: s for s, cid in self._wanted.items()}
+        with self._lock:  # authorize and subscribe at once, not after the first recv wait
+            outgoing, self._pending = self._pending, []
+        for message in outgoing:
+            socket.send(message)
         last_sent = time.monotonic()
         last_quote = time.monotonic()
         authorized = False

@@ -92,6 +92,7 @@ def reconcile(
     why: str,
     delays: Sequence[float] = (0.0, 0.5, 1.5),
     sleep: Callable[[float], None] = time.sleep,
+    progress: Callable[[str], None] | None = None,
 ) -> Outcome:
     """Look the order up a few times (the server may record it a moment late). Found: placed.
     Not found: still unknown, because the request may be in flight inside the server or a
@@ -99,8 +100,13 @@ def reconcile(
     looked = 0
     last_error = ""
     started = time.monotonic()
-    for delay in delays:
+    for n, delay in enumerate(delays, 1):
         sleep(delay)
+        if progress is not None:
+            progress(
+                f"Looking the order up on the server ({n} of {len(delays)}, "
+                f"{time.monotonic() - started:.0f} s)…"
+            )
         try:
             found = find_by_cl_ord_id(client, cl_ord_id)
         except errors.BrokerError as exc:
@@ -141,6 +147,7 @@ def submit_oso(
     p_ticket: str | None = None,
     reconcile_delays: Sequence[float] = (0.0, 0.5, 1.5),
     clock: Callable[[], float] = time.perf_counter,
+    progress: Callable[[str], None] | None = None,
 ) -> Outcome:
     """Send one bracket once and say what became of it (see `ticket.broker.outcome`)."""
     request = with_leg_ids(request)
@@ -160,7 +167,7 @@ def submit_oso(
     verdict = judge(client.send_order("/order/placeoso", body))
     latency = round((clock() - started) * 1000, 2)
     if verdict.status is Status.UNKNOWN and cl is not None:
-        outcome = reconcile(client, cl, verdict.why, reconcile_delays)
+        outcome = reconcile(client, cl, verdict.why, reconcile_delays, progress=progress)
         outcome = outcome.model_copy(update={"latency_ms": latency})
     else:
         outcome = outcome_of(verdict, cl, latency)

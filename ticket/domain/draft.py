@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from ticket.domain.instruments import Instrument
 from ticket.domain.orders import Action, OrderType, TimeInForce
-from ticket.domain.prices import PriceError
+from ticket.domain.prices import PriceError, parse_number
 from ticket.domain.rules import Assessment, FatFingerLimits, Problem, assess
 from ticket.domain.summary import order_line
 from ticket.domain.ticket import (
@@ -106,13 +106,10 @@ class _Reader:
         if not text.strip():
             return None
         try:
-            value = Decimal(text.strip().replace(",", ""))
-        except InvalidOperation:
-            value = None
-        if value is None or not value.is_finite():
-            self.problems.append(Problem(field=field, message=f"'{text}' is not a {label}."))
+            return parse_number(text, f"a {label}")
+        except PriceError as exc:
+            self.problems.append(Problem(field=field, message=str(exc)))
             return None
-        return value
 
     def distance(self, text: str, unit: DistanceUnit, field: TicketField) -> Decimal | None:
         if unit is DistanceUnit.PRICE:

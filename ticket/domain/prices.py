@@ -52,6 +52,42 @@ def is_on_grid(price: Decimal, tick: Decimal) -> bool:
     return (price / tick) % 1 == 0
 
 
+MAX_MAGNITUDE = Decimal(10**9)
+MAX_DECIMALS = 12
+
+
+def check_magnitude(value: Decimal, what: str) -> Decimal:
+    """A number a price or distance can be: at most 10^9 and 12 decimals. Beyond that a value
+    is a typo, and would only make Decimal arithmetic slow or fail further on."""
+    if value.copy_abs() >= MAX_MAGNITUDE:  # abs() would round, and overflow on 1e999999999
+        raise PriceError(f"{what} is too large.")
+    exponent = value.as_tuple().exponent
+    if (
+        isinstance(exponent, int)
+        and exponent < -MAX_DECIMALS
+        and value != value.quantize(Decimal(1).scaleb(-MAX_DECIMALS))
+    ):
+        raise PriceError(f"{what} has more than {MAX_DECIMALS} decimals.")
+    return value
+
+
+def parse_number(text: str, what: str) -> Decimal:
+    """A plain number a person typed (a distance, an amount, a multiple): a dot for decimals,
+    finite, and within the bounds of `check_magnitude`."""
+    cleaned = text.strip()
+    if "," in cleaned:
+        raise PriceError(
+            f"'{cleaned}': use a dot for decimals and no thousands separator (for example 12.5)."
+        )
+    try:
+        value = Decimal(cleaned)
+    except InvalidOperation:
+        raise PriceError(f"'{cleaned}' is not {what}.") from None
+    if not value.is_finite():
+        raise PriceError(f"'{cleaned}' is not {what}.")
+    return check_magnitude(value, f"'{cleaned}'")
+
+
 def ticks_between(start: Decimal, end: Decimal, tick: Decimal) -> Decimal:
     """Signed number of ticks from `start` to `end` (positive when `end` is higher)."""
     return (end - start) / tick
@@ -85,13 +121,20 @@ class PriceFormat(BaseModel):
         return _format_32nds(price)
 
     def parse(self, text: str) -> Decimal:
-        cleaned = text.strip().replace(",", "")
+        cleaned = text.strip()
         if not cleaned:
             raise PriceError("Enter a price.")
+        if "," in cleaned:
+            # 1,08500 is a decimal comma in most of Europe and 6,000.25 a thousands separator
+            # elsewhere: guessing either way could send a price a thousand times off.
+            raise PriceError(
+                f"'{cleaned}': use a dot for decimals and no thousands separator "
+                "(for example 6000.25)."
+            )
         if self.kind == "fractional":
             match = _FRACTIONAL.match(cleaned)
             if match:
-                return _parse_32nds(match)
+                return check_magnitude(_parse_32nds(match), f"'{cleaned}'")
         try:
             value = Decimal(cleaned)
         except InvalidOperation:
@@ -99,7 +142,7 @@ class PriceFormat(BaseModel):
             raise PriceError(f"'{text.strip()}' is not a price (for example {example}).") from None
         if not value.is_finite():
             raise PriceError(f"'{text.strip()}' is not a price.")
-        return value
+        return check_magnitude(value, f"'{text.strip()}'")
 
 
 _FRACTIONAL = re.compile(r"^(-?)(\d+)\s*['\-]\s*(\d{1,2}(?:\.\d+)?)$")

@@ -69,7 +69,7 @@ class RiskSettings(BaseModel):
 OVERRIDE_QTY = "max_contracts"
 OVERRIDE_RISK = "max_risk"
 OVERRIDE_DISTANCE = "max_ticks_from_last"
-OVERRIDE_UNCHECKED = "unchecked_market_price"
+OVERRIDE_UNCHECKED = "no_last_price"
 
 
 class Assessment(BaseModel):
@@ -291,35 +291,37 @@ def _check_limits(
             OVERRIDE_RISK,
             f"This trade risks {plan.risk.total:,.2f}, above your limit of {limits.max_risk:,.2f}.",
         )
-    measured = form.entry.order_type is OrderType.MARKET or form.entry.order_type.is_trailing
-    if entry is not None and measured and form.reference_typed and form.last_price is None:
-        # The exits are measured from a market price nobody can check: a typo there puts the
-        # stop and target anywhere.
-        out.limit(
-            TicketField.REFERENCE_PRICE,
-            OVERRIDE_UNCHECKED,
-            f"There is no last price to check the market price {_fmt(form.instrument, entry)} "
-            "against.",
+    if entry is None:
+        return
+    order_type = form.entry.order_type
+    measured = order_type is OrderType.MARKET or order_type.is_trailing
+    field = (
+        TicketField.PRICE
+        if order_type.needs_price
+        else (
+            TicketField.STOP_PRICE if order_type.needs_stop_price else TicketField.REFERENCE_PRICE
         )
-    if entry is not None and form.last_price is not None:
-        away = abs(entry - form.last_price) / form.instrument.tick_size
-        if away > limits.max_ticks_from_last:
-            field = (
-                TicketField.PRICE
-                if form.entry.order_type.needs_price
-                else (
-                    TicketField.STOP_PRICE
-                    if form.entry.order_type.needs_stop_price
-                    else TicketField.REFERENCE_PRICE
-                )
-            )
+    )
+    if form.last_price is None:
+        # A typed market price nobody can check would put the stop and target anywhere; where
+        # no quote is in view at all (the command line), every entry must be checked.
+        if form.needs_last_price or (measured and form.reference_typed):
+            what = "market price" if measured else "entry"
             out.limit(
                 field,
-                OVERRIDE_DISTANCE,
-                f"The entry is {away:.0f} ticks from the last price "
-                f"{_fmt(form.instrument, form.last_price)} (limit "
-                f"{limits.max_ticks_from_last}).",
+                OVERRIDE_UNCHECKED,
+                f"There is no last price to check the {what} {_fmt(form.instrument, entry)} "
+                "against.",
             )
+        return
+    away = abs(entry - form.last_price) / form.instrument.tick_size
+    if away > limits.max_ticks_from_last:
+        out.limit(
+            field,
+            OVERRIDE_DISTANCE,
+            f"The entry is {away:.0f} ticks from the last price "
+            f"{_fmt(form.instrument, form.last_price)} (limit {limits.max_ticks_from_last}).",
+        )
 
 
 def assess(form: TicketForm, limits: FatFingerLimits, now: datetime) -> Assessment:

@@ -97,6 +97,7 @@ class TicketForm(Frozen):
     take_profit: BracketSpec = BracketSpec(order_type=OrderType.LIMIT)
     reference_price: Decimal | None = None  # where a Market entry is expected to fill
     reference_typed: bool = False  # typed by the trader, not taken from a live quote
+    needs_last_price: bool = False  # no quote in view (the command line): check every entry
     last_price: Decimal | None = None  # last known market price, for the distance check
     commission_per_contract: Decimal = Decimal(0)  # round turn
     overrides: frozenset[str] = frozenset()  # fat-finger limits the trader chose to pass

@@ -117,9 +117,9 @@ class MarketDataServer:
                     continue
                 if reply.get("i") == 0 and reply.get("s") == 200:
                     authorized = True
+                follow = reply.pop("_then", None)  # the snapshot goes after the answer
                 socket.send("a" + json.dumps([reply]))
                 last_sent = time.monotonic()
-                follow = reply.pop("_then", None)
                 if follow is not None:
                     socket.send(follow)
         except ConnectionClosed:

@@ -683,13 +683,11 @@ class TicketWindow(QMainWindow):
             price=entry_price,
         )
         self.guard.record(self._guard_key, time.monotonic())
-        self.journal.write(
-            "place",
-            cl_ord_id=request.cl_ord_id,
-            order=evaluation.summary,
+        self.journal.order_sent(
+            request,
+            summary=evaluation.summary,
             environment=(self.session.environment or Environment.CUSTOM).value,
-            account=request.account_spec,
-            body=request.to_wire(),
+            source="window",
             p_ticket_resend=p_ticket is not None,
         )
         self.orders.add(request, evaluation)
@@ -701,19 +699,7 @@ class TicketWindow(QMainWindow):
         self._after_send()  # in case the answer came back before the bookkeeping ran
         self.in_flight = False
         request, evaluation = self._pending
-        self.journal.write(
-            "outcome",
-            cl_ord_id=outcome.cl_ord_id,
-            status=outcome.status.value,
-            order_id=outcome.order_id,
-            oso1_id=outcome.oso1_id,
-            oso2_id=outcome.oso2_id,
-            failure_reason=outcome.failure_reason,
-            failure_text=outcome.failure_text,
-            latency_ms=outcome.latency_ms,
-            reconciled=outcome.reconciled,
-            message=outcome.message,
-        )
+        self.journal.order_outcome(outcome, source="window")
         self.safety.track(request, outcome, evaluation)
         if outcome.status is Status.UNKNOWN:
             self.safety.watch_unknown(request, evaluation)
