@@ -27,6 +27,12 @@ def pytest_configure(config):
 
 def pytest_collection_modifyitems(items):
     items.sort(key=lambda item: item.get_closest_marker("after_all") is not None)  # stable
+    for item in items:
+        if "qtbot" in getattr(item, "fixturenames", ()):
+            # A Qt test that hangs sits in a Qt event loop: pytest-timeout's signal method then
+            # raises inside a slot, Qt swallows it and the loop never returns. The thread
+            # method ends the run instead, after printing every thread's stack.
+            item.add_marker(pytest.mark.timeout(method="thread"))
 
 
 def _refuse_skip(report):

@@ -93,9 +93,13 @@ def test_a_dropped_connection_reconnects_and_resubscribes(sim, client, feed):
     contract = client.find_contract(sim.front("NQ"))
     md.subscribe(contract.name, contract.id)
     seen.wait(lambda: seen.quotes)
+    before = len(seen.quotes)
     sim.market_data.drop()
     seen.wait(lambda: any(s is FeedState.RECONNECTING for s, _ in seen.states))
     seen.wait(lambda: seen.states[-1][0] is FeedState.LIVE)
+    # Resubscribed: a new snapshot. Only then does a move have one way to arrive; before it,
+    # the older snapshot could be delivered after the move.
+    seen.wait(lambda: len(seen.quotes) > before)
     sim.set_price(contract.name, "21010.00")
     seen.wait(lambda: seen.quotes[-1].last == Decimal("21010.0"))
 
