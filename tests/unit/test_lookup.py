@@ -4,8 +4,9 @@ lists: the look-up by clOrdId, the legs, and each outcome in the trader's words.
 from __future__ import annotations
 
 import json
+import logging
+import re
 from decimal import Decimal as D
-from itertools import count
 
 import pytest
 
@@ -193,11 +194,13 @@ def no_sleep(slept: list[float]):
 
 def test_an_order_found_on_the_first_look_was_placed():
     client = FakeClient()
-    client.landing, client.lands_on_lookup = [(10, "tkt-1")], 1
+    client.landing = [(10, "tkt-1"), (11, "tkt-1.1"), (12, "tkt-1.2")]
+    client.lands_on_lookup = 1
     slept: list[float] = []
     outcome = reconcile(client, "tkt-1", "The answer was lost.", (0.0, 0.5), no_sleep(slept))
     assert outcome.status is Status.PLACED and outcome.reconciled
-    assert (outcome.order_id, outcome.cl_ord_id) == (10, "tkt-1")
+    assert (outcome.order_id, outcome.oso1_id, outcome.oso2_id) == (10, 11, 12)
+    assert outcome.cl_ord_id == "tkt-1"
     assert outcome.message == "The answer was lost. The server has the order: it was placed."
     assert slept == [0.0] and client.lookups == 1
 
@@ -216,11 +219,13 @@ def test_an_order_never_found_stays_unknown_and_says_how_hard_it_was_looked_for(
     client.lost_lookups = 1
     outcome = reconcile(client, "tkt-1", "Lost.", (0.0, 0.0, 0.0), no_sleep([]))
     assert outcome.status is Status.UNKNOWN and outcome.reconciled
-    assert outcome.order_id is None
-    assert outcome.message.startswith("Lost. No order with this id on the server after 2 checks ")
-    assert outcome.message.endswith(
-        " s, but the request may still be in flight. Check your orders before placing again."
+    assert (outcome.order_id, outcome.cl_ord_id) == (None, "tkt-1")
+    took = re.fullmatch(
+        r"Lost\. No order with this id on the server after 2 checks over (\d+\.\d) s, but the "
+        r"request may still be in flight\. Check your orders before placing again\.",
+        outcome.message,
     )
+    assert took and float(took[1]) < 30  # no real waiting: the sleeps were skipped
 
 
 def test_a_look_up_after_a_failed_one_can_still_find_the_order():
@@ -236,6 +241,7 @@ def test_when_the_server_cannot_be_asked_the_outcome_is_unknown_and_says_why():
     client.lost_lookups = 2
     outcome = reconcile(client, "tkt-1", "Lost.", (0.0, 0.0), no_sleep([]))
     assert outcome.status is Status.UNKNOWN and not outcome.reconciled
+    assert outcome.cl_ord_id == "tkt-1"
     assert outcome.message == (
         "Lost. The server could not be asked whether the order exists (the connection was "
         "reset). Check your orders before placing again."
@@ -245,10 +251,10 @@ def test_when_the_server_cannot_be_asked_the_outcome_is_unknown_and_says_why():
 # One placeOSO, end to end on the fake
 
 
-def submit(client, req=None, **kw):
-    ticks = count()
+def submit(client, req=None, times=(100.0, 100.125), **kw):
+    clock = iter(times)
     kw.setdefault("reconcile_delays", (0.0, 0.0))
-    return submit_oso(client, req or request(), clock=lambda: next(ticks) * 0.125, **kw)
+    return submit_oso(client, req or request(), clock=lambda: next(clock), **kw)
 
 
 def test_the_body_goes_out_once_with_leg_ids_and_no_p_ticket():
@@ -288,10 +294,28 @@ def test_a_lost_answer_is_looked_up_and_never_resent():
 
 def test_a_lost_answer_found_nowhere_stays_unknown():
     client = FakeClient(Reply(sent=True, failure="The read timed out."))
-    outcome = submit(client, reconcile_delays=(0.0, 0.0, 0.0))
+    outcome = submit(client, reconcile_delays=(0.0, 0.0))
     assert outcome.status is Status.UNKNOWN and outcome.reconciled
-    assert "after 3 checks" in outcome.message
+    assert "after 2 checks" in outcome.message and client.lookups == 2
     assert len(client.sent) == 1
+
+
+def test_latency_is_in_milliseconds_to_two_decimals():
+    client = FakeClient(answer(200, {"orderId": 7}))
+    assert submit(client, times=(100.0, 100.0001234)).latency_ms == 0.12
+
+
+def test_the_log_tells_what_was_sent_and_what_became_of_it(caplog):
+    client = FakeClient(answer(200, {"failureReason": "NoQuote"}))
+    with caplog.at_level(logging.INFO, logger="ticket.broker.orders"):
+        submit(client)
+        submit(FakeClient(answer(200, {"orderId": 7})))
+    assert [r.getMessage() for r in caplog.records] == [
+        "placeOSO tkt-1: Buy 1 ESZ6 Limit",
+        "placeOSO tkt-1: rejected in 125.0 ms (NoQuote)",
+        "placeOSO tkt-1: Buy 1 ESZ6 Limit",
+        "placeOSO tkt-1: placed in 125.0 ms (Placed.)",
+    ]
 
 
 def test_a_lost_answer_without_a_client_order_id_cannot_be_looked_up():
