@@ -116,3 +116,48 @@ def test_cancel_keeps_the_exits_of_an_entry_that_filled_in_part_since_the_window
         legs = [o for o in sim.exchange.orders.values() if o.parent_id == entry.id]
         assert entry.status is OrdStatus.CANCELED
         assert [(o.status, o.qty) for o in legs] == [(OrdStatus.WORKING, 1)] * 2
+
+
+def test_an_unknown_order_is_still_found_after_a_reconnect_to_the_same_server(
+    qtbot, window, sim, hold
+):
+    window.session.reconcile_delays = (0.0,)
+    window.safety.unknown_interval_ms = 1000
+    window.safety.unknown_tries = 10
+    fill_limit_buy(qtbot, window, sim)
+    order = hold(PLACE)
+    window.session.connection.client.http.timeout = httpx.Timeout(5.0, read=0.3)
+    qtbot.mouseClick(window.place_button, Qt.MouseButton.LeftButton)
+    confirm_with_enter(qtbot, window)
+    wait_outcome(qtbot, window, "UNKNOWN")
+    old = window.session.connection
+    qtbot.mouseClick(find(window, "Practice"), Qt.MouseButton.LeftButton)  # a new connection
+    qtbot.waitUntil(lambda: window.session.connection not in (None, old))
+    order.release()
+    assert order.done.wait(10) and sim.entry_orders() == 1
+    qtbot.waitUntil(lambda: "found on the server after all" in window.outcome.text(), timeout=15000)
+    kinds = [e.get("status") for e in window.journal.read() if e["kind"] == "reconciled"]
+    assert kinds == ["placed"]
+
+
+def test_a_failed_balance_read_does_not_free_place_while_an_order_is_on_the_wire(
+    qtbot, window, sim, hold
+):
+    fill_limit_buy(qtbot, window, sim)
+    sim.faults.fail_next("cashBalance/getcashbalancesnapshot", status=503, times=5)
+    order = hold(PLACE)
+    qtbot.mouseClick(window.place_button, Qt.MouseButton.LeftButton)
+    confirm_with_enter(qtbot, window)
+    assert order.arrived.wait(10)
+    window.session.load_balance(window.account)  # fails while the order is held
+    qtbot.waitUntil(
+        lambda: (
+            len(sim.requests("cashbalance/getcashbalancesnapshot")) >= 1
+            and not window.session.tasks.busy
+        ),
+        timeout=5000,
+    )
+    assert window.in_flight and not window.place_button.isEnabled()
+    assert "503" not in window.outcome.text()
+    order.release()
+    wait_outcome(qtbot, window, "PLACED")

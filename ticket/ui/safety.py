@@ -117,21 +117,32 @@ class SafetyController(QObject):
         self.monitor.poll()
 
     def watch_unknown(self, request: PlaceOsoRequest, evaluation: Evaluation) -> None:
-        """An outcome nobody could confirm: keep looking the clOrdId up for a while, and say
-        what was found. Never resends."""
+        """An outcome nobody could confirm: keep looking the clOrdId up for a while, on the
+        server it was sent to, and say what was found. A look-up that failed proves nothing and
+        is not counted as one that found nothing. Never resends."""
         cl_ord_id = request.cl_ord_id
         connection = self.session.connection
         if not cl_ord_id or connection is None:
             return
+        server = connection.base_url
+        checked = [0]
         tries = [0]
 
         def look() -> None:
+            current = self.session.connection
+            if current is None or current.base_url != server:
+                self.journal.write("reconciled", cl_ord_id=cl_ord_id, status="connection changed")
+                self.window.set_row_status(
+                    cl_ord_id, "unknown: the connection changed before it was found"
+                )
+                return
             tries[0] += 1
             self.session.tasks.run(
-                lambda: find_by_cl_ord_id(connection.client, cl_ord_id), found, lambda exc: again()
+                lambda: find_by_cl_ord_id(current.client, cl_ord_id), found, lambda exc: again()
             )
 
         def found(order: FoundOrder | None) -> None:
+            checked[0] += 1
             if order is None:
                 again()
                 return
@@ -156,9 +167,15 @@ class SafetyController(QObject):
 
         def again() -> None:
             if tries[0] >= self.unknown_tries:
-                self.journal.write("reconciled", cl_ord_id=cl_ord_id, status="not found")
+                status = "not found" if checked[0] else "not checked"
+                self.journal.write(
+                    "reconciled", cl_ord_id=cl_ord_id, status=status, checks=checked[0]
+                )
                 self.window.set_row_status(
-                    cl_ord_id, f"not found after {self.unknown_tries} more checks"
+                    cl_ord_id,
+                    f"unknown: not found after {checked[0]} more checks"
+                    if checked[0]
+                    else "unknown: the server could not be asked",
                 )
                 return
             QTimer.singleShot(self.unknown_interval_ms, look)

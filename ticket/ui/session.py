@@ -16,7 +16,7 @@ from PySide6.QtCore import QObject, Signal
 from ticket.broker.contracts import ResolvedContract, resolve_contract
 from ticket.broker.errors import describe_error
 from ticket.broker.models import Account, Contract
-from ticket.broker.orders import submit_oso
+from ticket.broker.orders import Outcome, Status, submit_oso
 from ticket.credentials import Credentials
 from ticket.domain.orders import PlaceOsoRequest
 from ticket.services import Connection, Environment, market_data_url, open_connection
@@ -112,9 +112,14 @@ class SessionController(QObject):
         connection = self.connection
         if connection is None:
             return
+
+        def fail(exc: BaseException) -> None:  # a missing balance is no connection failure
+            log.warning("cash balance of %s not read: %s", account.name, describe_error(exc))
+
         self._run(
             lambda: connection.client.cash_balance(account.id),
             lambda cash: self.balance.emit(account, cash),
+            fail,
         )
 
     def resolve(self, text: str) -> None:
@@ -171,8 +176,18 @@ class SessionController(QObject):
         connection = self.connection
         assert connection is not None
 
-        def fail(exc: BaseException) -> None:  # submit_oso reports every broker outcome itself
-            self.failed.emit(describe_error(exc))
+        def fail(exc: BaseException) -> None:
+            # submit_oso reports every broker outcome itself; anything else happened after the
+            # request may have left, so it is unknown, never "failed".
+            log.error("placeOSO %s ended in %r", request.cl_ord_id, exc)
+            self.order_done.emit(
+                Outcome(
+                    status=Status.UNKNOWN,
+                    cl_ord_id=request.cl_ord_id,
+                    message=f"{describe_error(exc)} The order may have been placed: check your "
+                    "orders before placing again.",
+                )
+            )
 
         self.orders.run(
             lambda: submit_oso(

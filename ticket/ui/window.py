@@ -381,9 +381,7 @@ class TicketWindow(QMainWindow):
     def _on_failed(self, message: str) -> None:
         self.state.setText("Error")
         self.outcome.setText(f"<span style='color:{ERROR_COLOUR}'>{html.escape(message)}</span>")
-        if self.in_flight:
-            self.in_flight = False
-        self._update_place()
+        self._update_place()  # an order in flight ends only with its own outcome
 
     def _on_account_changed(self, index: int) -> None:
         previous = self.account
