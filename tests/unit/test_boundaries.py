@@ -16,7 +16,7 @@ from ticket.domain.instruments import (
 )
 from ticket.domain.orders import Action, OrderType, OrdStatus
 from ticket.domain.plan import budget_from_percent, size_from_risk
-from ticket.domain.prices import PriceFormat, snap
+from ticket.domain.prices import PriceError, PriceFormat, parse_number, snap
 from ticket.domain.protection import OrderView, Snapshot, bracket_state, bracket_states, exposures
 from ticket.domain.rules import OVERRIDE_UNCHECKED, FatFingerLimits, Severity, assess
 from ticket.domain.ticket import DistanceUnit as U
@@ -482,3 +482,72 @@ def test_a_market_price_is_unchecked_only_when_typed_with_no_last_price(changes)
     entry = {"order_type": OrderType.MARKET, "price": None, "reference_typed": True}
     f = form(**{**entry, "reference_price": D("5000.00"), **changes})
     assert unchecked(assess(f, LOOSE, NOW)) == []
+
+
+# Numbers a person typed: no comma guessing, and bounds that catch a typo
+
+
+@pytest.mark.parametrize(
+    ("root", "text"), [("ES", "5,000.25"), ("6E", "1,08500"), ("ZN", "110,16")]
+)
+def test_a_comma_in_a_price_is_refused_rather_than_guessed(root, text):
+    with pytest.raises(PriceError) as info:
+        BUILT_IN[root].parse_price(f" {text} ")
+    assert str(info.value) == (
+        f"'{text}': use a dot for decimals and no thousands separator (for example 6000.25)."
+    )
+
+
+def test_a_comma_in_a_number_is_refused_rather_than_guessed():
+    with pytest.raises(PriceError) as info:
+        parse_number("1,5", "a multiple of R")
+    assert str(info.value) == (
+        "'1,5': use a dot for decimals and no thousands separator (for example 12.5)."
+    )
+
+
+@pytest.mark.parametrize(
+    "text", ["999999999.75", "-999999999", "0.000000000001", "1.0000000000000"]
+)
+def test_numbers_up_to_a_billion_and_twelve_decimals_are_read(text):
+    assert parse_number(f" {text} ", "a number") == D(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("1000000000", "'1000000000' is too large."),
+        ("-1000000000", "'-1000000000' is too large."),
+        ("1e999999999", "'1e999999999' is too large."),
+        ("0.0000000000001", "'0.0000000000001' has more than 12 decimals."),
+        ("1.0000000000001", "'1.0000000000001' has more than 12 decimals."),
+    ],
+)
+def test_a_number_past_the_bounds_is_refused_in_words(text, message):
+    with pytest.raises(PriceError) as info:
+        parse_number(text, "a number")
+    assert str(info.value) == message
+
+
+@pytest.mark.parametrize(
+    ("root", "text", "message"),
+    [
+        ("ES", "1000000000", "'1000000000' is too large."),
+        ("ZN", "1000000000'00", "'1000000000'00' is too large."),
+        ("ES", "5000.2500000000001", "'5000.2500000000001' has more than 12 decimals."),
+    ],
+)
+def test_a_price_past_the_bounds_is_refused_in_words(root, text, message):
+    with pytest.raises(PriceError) as info:
+        BUILT_IN[root].parse_price(text)
+    assert str(info.value) == message
+
+
+def test_without_a_quote_in_view_every_entry_needs_an_override():
+    f = form(needs_last_price=True)
+    [p] = unchecked(assess(f, LOOSE, NOW))
+    assert (p.field, p.severity) == (F.PRICE, Severity.ERROR)
+    assert p.message == (
+        "There is no last price to check the entry 5000.25 against. Override to send it anyway."
+    )
+    assert unchecked(assess(form(needs_last_price=True, last_price=D(5000)), LOOSE, NOW)) == []

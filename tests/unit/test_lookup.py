@@ -369,3 +369,14 @@ def test_a_captcha_penalty_gives_no_ticket_to_resend_with():
     outcome = submit(FakeClient(reply))
     assert outcome.status is Status.PENALISED and outcome.p_ticket is None
     assert outcome.penalty_seconds == 3600.0
+
+
+def test_each_look_up_is_reported_as_it_starts():
+    client = FakeClient(Reply(sent=True, failure="The read timed out."))
+    client.lost_lookups = 1
+    seen: list[str] = []
+    submit(client, reconcile_delays=(0.0, 0.0), progress=seen.append)
+    assert seen == [
+        "Looking the order up on the server (1 of 2, 0 s)…",
+        "Looking the order up on the server (2 of 2, 0 s)…",
+    ]
