@@ -42,7 +42,7 @@ from ticket.domain.rules import (
     OVERRIDE_RISK,
     OVERRIDE_UNCHECKED,
 )
-from ticket.domain.ticket import TicketField
+from ticket.domain.ticket import DistanceUnit, TicketField
 from ticket.journal import Journal
 from ticket.services import SIM_CREDENTIALS, Environment
 from ticket.ui.binding import Binder
@@ -105,10 +105,14 @@ class TicketWindow(QMainWindow):
         self.account: Account | None = None
         self.contract: ResolvedContract | None = None
         self._asked = ""  # what the trader typed for the current contract (ES for ESZ6)
+        self._priced_for = ""  # the contract the typed prices belong to
         self.in_flight = False
         self.confirm: ConfirmDialog | None = None
         self._penalty: tuple[PlaceOsoRequest, str | None, float] | None = None
         self._bookkeeping: tuple[PlaceOsoRequest, Evaluation, str | None] | None = None
+        self._shape: tuple[object, ...] = ()  # contract, side and size the overrides were for
+        self._card_for: tuple[object, ...] | None = None
+        self._card_sent = False
         self.safety = SafetyController(self, self.journal)
         self._build()
         self._connect_signals()
@@ -441,8 +445,12 @@ class TicketWindow(QMainWindow):
         if text != self._typed_symbol():
             self._update_place()
             return  # the trader typed something else meanwhile: that will be looked up
+        previous = self.contract.contract.name if self.contract else self._priced_for
         self.contract = resolved
         self._asked = text
+        if previous and previous != resolved.contract.name:
+            self._clear_prices()
+        self._priced_for = resolved.contract.name
         instrument = resolved.instrument
         with QSignalBlocker(self.symbol):
             self.symbol.setText(resolved.contract.name)
@@ -460,6 +468,18 @@ class TicketWindow(QMainWindow):
         self.vm.set_market(self.quote_bar.market_view())
         self.vm.set_contract(resolved.contract.name, instrument)
         self.session.feed.watch(resolved.contract.name, resolved.contract.id)
+
+    def _clear_prices(self) -> None:
+        """Nothing typed for one contract may survive onto another: prices, exits given as a
+        price, and every override."""
+        draft = self.vm.draft
+        changes: dict[str, object] = {"price": "", "stop_price": "", "reference_price": ""}
+        if draft.sl_unit is DistanceUnit.PRICE:
+            changes["sl_distance"] = ""
+        if draft.tp_unit is DistanceUnit.PRICE:
+            changes["tp_distance"] = ""
+        self.reset_overrides()
+        self.vm.update(**changes)
 
     def _on_contract_failed(self, text: str, message: str) -> None:
         if text != self._typed_symbol():
@@ -507,11 +527,56 @@ class TicketWindow(QMainWindow):
     # -- evaluation --
 
     def _on_evaluated(self, evaluation: Evaluation) -> None:
+        draft = self.vm.draft
+        shape = (draft.symbol, draft.action, draft.qty)
+        if shape != self._shape:
+            # an override was given for one order: a new contract, side or size is another
+            self._shape = shape
+            if draft.overrides:
+                self.reset_overrides()
+                return  # the update above evaluates again
+        self._close_card_if_changed()
         self.brackets_note.show_problems(evaluation.at(TicketField.BRACKETS))
         codes = {p.code for p in evaluation.problems if p.code}
         for code, box in self.override_boxes.items():
             box.setVisible(code in codes or box.isChecked())
         self._update_place()
+
+    def reset_overrides(self) -> None:
+        for box in self.override_boxes.values():
+            with QSignalBlocker(box):
+                box.setChecked(False)
+        if self.vm.draft.overrides:
+            self.vm.update(overrides=frozenset())
+
+    def _card_key(self) -> tuple[object, ...]:
+        """What the confirmation card was built from: if any of it changes while the card is
+        open, the card no longer shows what would be sent."""
+        return (
+            self.session.environment,
+            self.account.id if self.account else None,
+            self.contract.contract.name if self.contract else None,
+            self.vm.draft,
+        )
+
+    def _close_card_if_changed(self) -> None:
+        if self.confirm is None or self._card_for is None or self._card_sent:
+            return
+        before, now = self._card_for, self._card_key()
+        if before == now:
+            return
+        what = [
+            name
+            for name, a, b in zip(
+                ("environment", "account", "contract", "ticket"), before, now, strict=True
+            )
+            if a != b
+        ]
+        self.confirm.reject()
+        self.outcome.setText(
+            f"<span style='color:{WARNING_COLOUR}'>The {' and '.join(what)} changed while the "
+            "confirmation was open: nothing was sent. Check the ticket and place again.</span>"
+        )
 
     def _on_override_toggled(self) -> None:
         chosen = frozenset(c for c, box in self.override_boxes.items() if box.isChecked())
@@ -638,6 +703,8 @@ class TicketWindow(QMainWindow):
         )
         environment = self.session.environment or Environment.CUSTOM
         self.confirm = ConfirmDialog(evaluation, environment, self.account.name, self)
+        self._card_for = self._card_key()
+        self._card_sent = False
         self.confirm.confirmed.connect(lambda: self._send(request, evaluation))
         self.confirm.finished.connect(self._on_confirm_closed)
         self._update_place()
@@ -648,6 +715,7 @@ class TicketWindow(QMainWindow):
 
     def _on_confirm_closed(self) -> None:
         self.confirm = None
+        self._card_for = None
         self._update_place()
 
     def _send(self, request: PlaceOsoRequest, evaluation: Evaluation) -> None:
@@ -664,6 +732,7 @@ class TicketWindow(QMainWindow):
         self._bookkeeping = (request, evaluation, p_ticket)
         # The order leaves first; the journal, the table and the labels follow a moment later
         # (they would otherwise hold the GIL the worker needs to put the request on the wire).
+        self._card_sent = True
         self.session.place(request, p_ticket)
         QTimer.singleShot(AFTER_SEND_MS, self._after_send)
 
@@ -689,6 +758,7 @@ class TicketWindow(QMainWindow):
             p_ticket_resend=p_ticket is not None,
         )
         self.orders.add(request, evaluation)
+        self.reset_overrides()  # an override is given for one order, never the next
         if self.in_flight:
             self.outcome.setText("Sending…")
         self._update_place()
