@@ -84,6 +84,7 @@ class QuoteBar(QWidget):
         button = QPushButton(f"{name} –")
         button.setAccessibleName(name)
         button.setFlat(True)
+        button.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # a click or Alt+B/A/L, not a Tab stop
         button.setCursor(Qt.CursorShape.PointingHandCursor)
         button.setToolTip(f"Use the {name.lower()} price")
         button.setStyleSheet(

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 from PySide6.QtCore import QSettings, QSignalBlocker, QStringListModel, Qt, QTimer, Signal
-from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
+from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -45,6 +45,7 @@ from ticket.domain.rules import (
 from ticket.domain.ticket import DistanceUnit, TicketField
 from ticket.journal import Journal
 from ticket.services import SIM_CREDENTIALS, Environment
+from ticket.ui import keys
 from ticket.ui.binding import Binder
 from ticket.ui.confirm import ConfirmDialog
 from ticket.ui.journal_view import JournalDialog
@@ -110,6 +111,7 @@ class TicketWindow(QMainWindow):
         self.confirm: ConfirmDialog | None = None
         self._penalty: tuple[PlaceOsoRequest, str | None, float] | None = None
         self._bookkeeping: tuple[PlaceOsoRequest, Evaluation, str | None] | None = None
+        self._environment_shown: Environment | None = None
         self._shape: tuple[object, ...] = ()  # contract, side and size the overrides were for
         self._card_for: tuple[object, ...] | None = None
         self._card_sent = False
@@ -129,7 +131,8 @@ class TicketWindow(QMainWindow):
         self.frame = QFrame()
         self.frame.setObjectName("envFrame")
         outer = QVBoxLayout(self.frame)
-        outer.setContentsMargins(8, 0, 8, 8)
+        outer.setContentsMargins(8, 0, 8, 6)
+        outer.setSpacing(4)
 
         self.banner = QLabel()
         self.banner.setAccessibleName("Environment")
@@ -234,9 +237,17 @@ class TicketWindow(QMainWindow):
         self.flatten_button.setToolTip("Cancel this contract's working orders, then close it")
         self.journal_button = QPushButton("Journal…")
         self.journal_button.setAccessibleName("Journal")
+        self.keys_button = QPushButton("Keys…")
+        self.keys_button.setAccessibleName("Keys")
+        self.keys_button.setToolTip("The keyboard shortcuts")
         actions.addWidget(QLabel("Orders since start"))
         actions.addStretch(1)
-        for button in (self.cancel_button, self.flatten_button, self.journal_button):
+        for button in (
+            self.cancel_button,
+            self.flatten_button,
+            self.journal_button,
+            self.keys_button,
+        ):
             actions.addWidget(button)
         outer.addLayout(actions)
 
@@ -244,7 +255,7 @@ class TicketWindow(QMainWindow):
         outer.addWidget(self.orders, 1)
 
         self.setCentralWidget(self.frame)
-        self.resize(940, 820)
+        self.resize(940, 700)  # fits a 1366x768 laptop with its taskbar
         self.setTabOrder(self.symbol, self.entry.side.buy)
 
     def _first_run_hint(self) -> QFrame:
@@ -304,12 +315,8 @@ class TicketWindow(QMainWindow):
         self.journal_button.clicked.connect(self._show_journal)
         self.connect_button.clicked.connect(self.sign_in)
         self.practice_button.clicked.connect(lambda: self.start(None))
-        for key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
-            QShortcut(QKeySequence(key), self, self._on_enter)
-        QShortcut(QKeySequence("Ctrl+B"), self, lambda: vm.update(action=Action.BUY))
-        QShortcut(QKeySequence("Ctrl+S"), self, lambda: vm.update(action=Action.SELL))
-        QShortcut(QKeySequence("Ctrl+Up"), self, lambda: vm.update(qty=vm.draft.qty + 1))
-        QShortcut(QKeySequence("Ctrl+Down"), self, lambda: vm.update(qty=max(vm.draft.qty - 1, 0)))
+        keys.install(self)
+        self.keys_button.clicked.connect(lambda: keys.KeysDialog(self).open())
         self._penalty_timer = QTimer(self, interval=250)
         self._penalty_timer.timeout.connect(self._on_penalty_tick)
         self._warm_timer = QTimer(self, interval=30_000)
@@ -360,7 +367,18 @@ class TicketWindow(QMainWindow):
             f"background:{colour}; color:white; font-weight:bold; font-size:14px; padding:6px;"
         )
         self.frame.setStyleSheet(f"QFrame#envFrame {{ border: 4px solid {colour}; }}")
-        self.setWindowTitle(f"ticket — {environment.value if environment else 'not connected'}")
+        self._environment_shown = environment
+        self._update_title()
+
+    def _update_title(self) -> None:
+        """Where an order would go, in the title bar: ticket — SIM · SIM1 · NQZ6."""
+        environment = self._environment_shown
+        parts = [environment.value if environment else "not connected"]
+        if environment and self.account:
+            parts.append(self.account.name)
+        if environment and self.contract:
+            parts.append(self.contract.contract.name)
+        self.setWindowTitle("ticket — " + " · ".join(parts))
 
     def _on_connecting(self, text: str) -> None:
         self._show_environment(None)
@@ -395,6 +413,7 @@ class TicketWindow(QMainWindow):
         if previous is not None and previous != self.account:
             self._switched_at = time.monotonic()
         self.safety.monitor.follow(self.account.id if self.account else None)
+        self._update_title()
         self.cash.setText("")
         if self.account is not None:
             self.session.load_balance(self.account)
@@ -451,6 +470,7 @@ class TicketWindow(QMainWindow):
         if previous and previous != resolved.contract.name:
             self._clear_prices()
         self._priced_for = resolved.contract.name
+        self._update_title()
         instrument = resolved.instrument
         with QSignalBlocker(self.symbol):
             self.symbol.setText(resolved.contract.name)
@@ -621,7 +641,20 @@ class TicketWindow(QMainWindow):
 
     # -- placing --
 
-    def _on_enter(self) -> None:
+    def focus_contract(self) -> None:
+        self.symbol.setFocus()
+        self.symbol.selectAll()
+
+    def use_quote(self, side: str) -> None:
+        """Alt+B, Alt+A, Alt+L: the bid, ask or last into the price field the order type uses."""
+        quote = self.quote_bar.quote
+        price = getattr(quote, side) if quote is not None else None
+        if price is None:
+            self.outcome.setText(f"No {side} price to use.")
+            return
+        self._on_price_picked(price)
+
+    def on_enter(self) -> None:
         if self.symbol.hasFocus():  # Enter in Contract looks the contract up, nothing more
             self._on_symbol_entered()
             return
