@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable
 from decimal import Decimal
@@ -29,9 +30,16 @@ class QuoteFeed(QObject):
 
     def start(self, url: str, token: Callable[[], str | None]) -> None:
         self.stop()
-        self.client = MarketDataClient(
-            url, token, self.quote.emit, lambda state, detail: self.state.emit(state.value, detail)
-        )
+
+        def on_quote(quote: Quote) -> None:
+            with contextlib.suppress(RuntimeError):  # the window is gone: nobody to tell
+                self.quote.emit(quote)
+
+        def on_state(state: FeedState, detail: str) -> None:
+            with contextlib.suppress(RuntimeError):
+                self.state.emit(state.value, detail)
+
+        self.client = MarketDataClient(url, token, on_quote, on_state)
         self.client.start()
         if self._symbol is not None:
             self._symbol = None
