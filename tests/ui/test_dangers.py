@@ -161,3 +161,36 @@ def test_a_failed_balance_read_does_not_free_place_while_an_order_is_on_the_wire
     assert "503" not in window.outcome.text()
     order.release()
     wait_outcome(qtbot, window, "PLACED")
+
+
+def test_protect_now_never_leaves_a_stop_that_opens_a_position_once_flat(
+    qtbot, window, sim, client
+):
+    from ticket.broker.models import CancelOrderRequest
+
+    from .test_safety import market_buy
+
+    market_buy(qtbot, window, qty="1")
+    es = sim.front("ES")
+    with sim.exchange.lock:
+        [entry] = [o for o in sim.exchange.orders.values() if o.parent_id is None]
+    qtbot.waitUntil(lambda: entry.status is OrdStatus.FILLED)
+    with sim.exchange.lock:
+        legs = {o.order_type.value: o for o in sim.exchange.orders.values() if o.parent_id}
+    client.cancel_order(CancelOrderRequest(order_id=legs["Stop"].id))  # cancelled elsewhere
+    qtbot.waitUntil(window.safety.banner.isVisible, timeout=5000)
+    qtbot.mouseClick(find(window, "Protect now"), Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: bool(window.safety.protective_ids), timeout=5000)
+    [protective] = window.safety.protective_ids
+    sim.set_price(es, legs["Limit"].price)  # the surviving target fills: flat
+    qtbot.waitUntil(lambda: legs["Limit"].status is OrdStatus.FILLED)
+    qtbot.waitUntil(
+        lambda: sim.exchange.orders[protective].status is OrdStatus.CANCELED, timeout=5000
+    )
+    qtbot.waitUntil(lambda: "position is flat" in window.outcome.text())
+    sim.set_price(es, sim.exchange.orders[protective].stop_price - 4)  # through the old stop
+    with sim.exchange.lock:
+        position = sim.exchange.positions.get(entry.contract.id)
+        assert position is None or position.net == 0  # no SHORT 1 nobody asked for
+    kinds = [e["kind"] for e in window.journal.read()]
+    assert "orphan exits cancelled" in kinds

@@ -306,12 +306,12 @@ def _check_limits(
         # A typed market price nobody can check would put the stop and target anywhere; where
         # no quote is in view at all (the command line), every entry must be checked.
         if form.needs_last_price or (measured and form.reference_typed):
-            what = "market price" if measured else "entry"
+            typed = form.reference_price if measured else entry
             out.limit(
-                field,
+                TicketField.REFERENCE_PRICE if measured else field,
                 OVERRIDE_UNCHECKED,
-                f"There is no last price to check the {what} {_fmt(form.instrument, entry)} "
-                "against.",
+                f"There is no last price to check the {'market price' if measured else 'entry'} "
+                f"{_fmt(form.instrument, typed or entry)} against.",
             )
         return
     away = abs(entry - form.last_price) / form.instrument.tick_size

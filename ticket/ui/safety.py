@@ -3,6 +3,7 @@ flatten on request. Order mutations go through the session's one-at-a-time order
 
 from __future__ import annotations
 
+import contextlib
 import html
 import time
 from dataclasses import dataclass
@@ -12,11 +13,12 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton
 
-from ticket.broker.errors import describe_error
-from ticket.broker.models import OrderResult
+from ticket.broker.errors import BrokerError, describe_error
+from ticket.broker.models import CancelOrderRequest, OrderResult
 from ticket.broker.monitor import CancelReport, FlattenReport, cancel_bracket, flatten
 from ticket.broker.orders import FoundOrder, Outcome, Status, find_by_cl_ord_id
 from ticket.domain.draft import Evaluation
+from ticket.domain.exits import orphan_exits
 from ticket.domain.instruments import Instrument
 from ticket.domain.orders import Action, OrderType, PlaceOrderRequest, PlaceOsoRequest, TimeInForce
 from ticket.domain.protection import (
@@ -88,6 +90,8 @@ class SafetyController(QObject):
         self.exposure: Exposure | None = None
         self._seen_uncovered: dict[int, int] = {}
         self._shown: dict[str, BracketState] = {}
+        self.protective_ids: set[int] = set()  # stops placed by Protect now
+        self._cancelling: set[int] = set()  # orphan exits whose cancel was sent
         self.unknown_interval_ms = 2000
         self.unknown_tries = 15
         self.monitor.snapshot.connect(self._on_snapshot)
@@ -213,6 +217,44 @@ class SafetyController(QObject):
                 words += f" · slippage {ticks:+.0f} ticks ({money:+,.2f})"
             self.window.set_row_status(tracked.cl_ord_id, words)
         self._check_exposure(snapshot)
+        self._cancel_orphans(snapshot)
+
+    def _exit_ids(self, snapshot: Snapshot) -> set[int]:
+        """Every exit the ticket placed: the legs of its brackets and its protective stops."""
+        entries = {t.entry_id for t in self.tracked.values()}
+        legs = {o.id for o in snapshot.orders.values() if o.parent_id in entries}
+        return legs | self.protective_ids
+
+    def _cancel_orphans(self, snapshot: Snapshot) -> None:
+        """A position the ticket followed went flat: its exits still working are cancelled at
+        once, so none of them can open a position nobody asked for."""
+        connection = self.session.connection
+        orphans = [
+            o
+            for o in orphan_exits(snapshot, self._exit_ids(snapshot))
+            if o.id not in self._cancelling
+        ]
+        if not orphans or connection is None:
+            return
+        ids = [o.id for o in orphans]
+        self._cancelling.update(ids)
+        self.journal.write("orphan exits", orders=ids)
+
+        def work() -> list[int]:
+            for order_id in ids:
+                with contextlib.suppress(BrokerError):  # already final: nothing to cancel
+                    connection.client.cancel_order(CancelOrderRequest(order_id=order_id))
+            return ids
+
+        def done(cancelled: list[int]) -> None:
+            self.journal.write("orphan exits cancelled", orders=cancelled)
+            self.message.emit(
+                f"The position is flat: cancelled its exit order(s) "
+                f"{', '.join(map(str, cancelled))}, so they cannot open a new one."
+            )
+            self.monitor.poll()
+
+        self.session.orders.run(work, done, self._failed("cancel of the flat position's exits"))
 
     def _check_exposure(self, snapshot: Snapshot) -> None:
         found = {e.contract_id: e for e in exposures(snapshot)}
@@ -289,6 +331,8 @@ class SafetyController(QObject):
         self.banner.protect.setEnabled(False)
 
         def done(result: OrderResult) -> None:
+            if result.order_id is not None:
+                self.protective_ids.add(result.order_id)
             self.journal.write("protect placed", order_id=result.order_id)
             self.message.emit(f"Protective stop placed: order {result.order_id}.")
             self._seen_uncovered.clear()
