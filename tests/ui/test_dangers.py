@@ -194,3 +194,15 @@ def test_protect_now_never_leaves_a_stop_that_opens_a_position_once_flat(
         assert position is None or position.net == 0  # no SHORT 1 nobody asked for
     kinds = [e["kind"] for e in window.journal.read()]
     assert "orphan exits cancelled" in kinds
+
+
+def test_tick_data_from_the_built_in_table_is_said_at_the_contract(qtbot, window, sim):
+    sim.faults.fail_next("product/item", status=500)
+    enter_symbol(qtbot, window, "NQ")
+    qtbot.waitUntil(lambda: window.contract.contract.name == sim.front("NQ"))
+    assert not window.contract.from_broker
+    note = window.contract_note.text()
+    assert "built-in table" in note and "HTTP 500" in note and window.contract_note.isVisible()
+    enter_symbol(qtbot, window, "CL")  # the next look-up works: the note goes
+    qtbot.waitUntil(lambda: window.contract.contract.name == sim.front("CL"))
+    assert not window.contract_note.isVisible()

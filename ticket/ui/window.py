@@ -41,6 +41,8 @@ from ticket.domain.rules import (
     OVERRIDE_QTY,
     OVERRIDE_RISK,
     OVERRIDE_UNCHECKED,
+    Problem,
+    Severity,
 )
 from ticket.domain.ticket import DistanceUnit, TicketField
 from ticket.journal import Journal
@@ -483,7 +485,18 @@ class TicketWindow(QMainWindow):
             f"<b>{html.escape(instrument.description)}</b> · tick {instrument.tick_size} = "
             f"{money(instrument.tick_value)} {instrument.currency} · prices in {style}"
         )
-        self.contract_note.show_problems(())
+        self.contract_note.show_problems(
+            ()
+            if resolved.from_broker
+            else (
+                Problem(
+                    field=TicketField.SYMBOL,
+                    message=f"Tick size and value from the built-in table, not from Tradovate. "
+                    f"{resolved.fallback_reason or ''}",
+                    severity=Severity.WARNING,
+                ),
+            )
+        )
         self.quote_bar.set_instrument(instrument)
         self.vm.set_market(self.quote_bar.market_view())
         self.vm.set_contract(resolved.contract.name, instrument)
@@ -508,8 +521,6 @@ class TicketWindow(QMainWindow):
         self.contract = None
         self.contract_info.setText("")
         self.vm.set_contract("", None)
-        from ticket.domain.rules import Problem
-
         self.contract_note.show_problems(
             (Problem(field=TicketField.SYMBOL, message=f"{text}: {message}"),)
         )
