@@ -137,3 +137,18 @@ def bracket_state(snapshot: Snapshot, entry_id: int) -> BracketState | None:
 def slippage_ticks(action: Action, planned: Decimal, filled: Decimal, tick: Decimal) -> Decimal:
     """Ticks the fill was worse (positive) or better (negative) than planned."""
     return (filled - planned) / tick * action.sign
+
+
+def slippage_words(ticks: Decimal, money: Decimal) -> str:
+    """'1 tick worse, -5.00', '2 ticks better, +10.00' or 'no slippage'.
+
+    `ticks` and `money` are counted as `slippage_ticks` counts them, positive when worse; the
+    money is written as it changes the trader's result, so a worse fill reads negative.
+    """
+    shown = abs(ticks).quantize(Decimal("0.01"))
+    if shown == 0:
+        return "no slippage"
+    count = f"{shown.normalize():f}"
+    noun = "tick" if shown == 1 else "ticks"
+    word = "worse" if ticks > 0 else "better"
+    return f"{count} {noun} {word}, {-money:+,.2f}"

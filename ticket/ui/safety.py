@@ -28,6 +28,7 @@ from ticket.domain.protection import (
     bracket_states,
     exposures,
     slippage_ticks,
+    slippage_words,
 )
 from ticket.journal import Journal
 from ticket.ui.monitor import OrderMonitor
@@ -214,7 +215,7 @@ class SafetyController(QObject):
                     tracked.instrument.tick_size,
                 )
                 money = tracked.instrument.ticks_to_money(ticks, entry.filled)
-                words += f" · slippage {ticks:+.0f} ticks ({money:+,.2f})"
+                words += f" · {slippage_words(ticks, money)}"
             self.window.set_row_status(tracked.cl_ord_id, words)
         self._check_exposure(snapshot)
         self._cancel_orphans(snapshot)
