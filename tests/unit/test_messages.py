@@ -250,7 +250,8 @@ def test_limit_messages_say_the_figures_and_how_to_pass():
 
 
 @pytest.mark.parametrize(
-    ("root", "example"), [("ES", "5000.25"), ("ZN", "110'16.5"), ("CL", "5000.25")]
+    ("root", "example"),
+    [("ES", "5000.25"), ("ZN", "110'16.5 or 110'165"), ("CL", "5000.25")],
 )
 def test_a_typed_price_that_does_not_read_shows_an_example_in_the_instruments_format(root, example):
     with pytest.raises(ValueError) as info:

@@ -71,12 +71,14 @@ def test_plan_card_of_a_stop_limit_entry_with_a_stop_limit_exit():
 
 
 def test_plan_card_in_32nds():
+    # Distances in points are written as the contract writes prices: 8 ticks of ZN are 4/32.
     f = form("ZN", order_type=OrderType.STOP, price=None, stop_price="110.5")
-    assert card(f)[1:] == [
+    assert card(f) == [
+        "ZNZ6  10-Year U.S. Treasury Note: tick 1/2 of 1/32 = 15.625 USD",
         "Buy 1 ZNZ6 Stop 110'16 - SL 110'12 / TP 110'24",
-        "Stop-loss   Stop               110'12      8 ticks    0.125000 pts  "
+        "Stop-loss   Stop               110'12      8 ticks        0'04 pts  "
         "      125.00 USD/contract        125.00 USD total",
-        "Take-profit Limit              110'24     16 ticks    0.250000 pts  "
+        "Take-profit Limit              110'24     16 ticks        0'08 pts  "
         "      250.00 USD/contract        250.00 USD total",
         "Reward:risk 2.00",
     ]

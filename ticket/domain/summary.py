@@ -14,6 +14,12 @@ def _money(value: Decimal, currency: str) -> str:
     return f"{value:,.2f} {currency}"
 
 
+def _exact_money(value: Decimal, currency: str) -> str:
+    """A tick's value to the last digit: a ZN tick is 15.625, not 15.62."""
+    cents = value.quantize(Decimal("0.01"))
+    return _money(value, currency) if cents == value else f"{value.normalize():,f} {currency}"
+
+
 def order_line(form: TicketForm, assessment: Assessment) -> str:
     """'Buy 2 ESZ6 Limit 5000.25 - SL 4998.25 / TP 5004.25'."""
     fmt = form.instrument.format_price
@@ -36,7 +42,7 @@ def _side_line(label: str, kind: OrderType, side: Side, form: TicketForm) -> str
     fmt, ccy = form.instrument.format_price, form.instrument.currency
     return (
         f"{label:<12}{kind.value:<13}{fmt(side.price):>12}  {side.ticks:>5} ticks  "
-        f"{side.points:>10} pts  {_money(side.per_contract, ccy):>16}/contract  "
+        f"{fmt(side.points):>10} pts  {_money(side.per_contract, ccy):>16}/contract  "
         f"{_money(side.total, ccy):>16} total"
     )
 
@@ -45,8 +51,9 @@ def plan_lines(form: TicketForm, assessment: Assessment) -> list[str]:
     """The plan card as lines of text."""
     instrument = form.instrument
     lines = [
-        f"{form.symbol}  {instrument.description}: tick {instrument.tick_size} = "
-        f"{_money(instrument.tick_value, instrument.currency)}",
+        f"{form.symbol}  {instrument.description}: "
+        f"tick {instrument.price_format.format_tick(instrument.tick_size)} = "
+        f"{_exact_money(instrument.tick_value, instrument.currency)}",
         order_line(form, assessment),
     ]
     if assessment.entry is not None and form.entry.order_type is OrderType.MARKET:
