@@ -105,12 +105,9 @@ def route_table(sim: Simulator) -> dict[str, Route]:
         found = cat.products_by_name.get(q.get("name", "").upper())
         return (200, found.to_wire()) if found else (404, "Not found")
 
-    def renew(q: dict[str, str], body: Any) -> Reply:
-        return 200, sim.issue_token()
-
     return {
         "auth/accesstokenrequest": lambda q, body: (200, sim.sign_in(body)),
-        "auth/renewaccesstoken": renew,
+        "auth/renewaccesstoken": lambda q, b: (200, sim.auth.renew()),
         "auth/me": lambda q, b: (
             200,
             {

@@ -14,7 +14,7 @@ import secrets
 import socket
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -22,13 +22,12 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
+from ticket.sim.auth import AuthRules, SimAuth
 from ticket.sim.catalog import Catalog
 from ticket.sim.constants import (
     SIM_PASSWORD,
-    SIM_USER_ID,
     SIM_USERNAME,
 )
-from ticket.sim.entities import iso
 from ticket.sim.exchange import Exchange
 from ticket.sim.faults import Faults
 from ticket.sim.marketdata import MarketDataServer
@@ -63,6 +62,8 @@ class Simulator:
         seed: int | None = None,
         tick_interval: float | None = None,
         token_lifetime: timedelta = timedelta(minutes=90),
+        auth_rules: AuthRules | None = None,
+        auth_clock: Callable[[], datetime] | None = None,
         host: str = "127.0.0.1",
         port: int = 0,
         idle_timeout: float | None = None,
@@ -72,9 +73,11 @@ class Simulator:
         self.catalog = Catalog(today or datetime.now(UTC).date(), products=products)
         self.exchange = Exchange(self.catalog, self.faults, seed=seed)
         self.token_lifetime = token_lifetime
+        rules = auth_rules or AuthRules(token_lifetime=token_lifetime)
+        self.auth = SimAuth(rules, auth_clock)  # sign-in limits, sessions, token lifetime
         self.users: dict[str, str] = {SIM_USERNAME: SIM_PASSWORD}  # tests may add logins
         self._tick_interval = tick_interval
-        self._tokens: dict[str, datetime] = {}
+        self._tokens: dict[str, datetime] = self.auth.tokens  # every token issued
         self._penalties: dict[str, float] = {}
         self._requests: list[Recorded] = []
         self._lock = threading.Lock()
@@ -149,9 +152,7 @@ class Simulator:
 
     def expire_tokens(self) -> None:
         """Every token issued so far is expired from now on."""
-        with self._lock:
-            past = datetime.now(UTC) - timedelta(seconds=1)
-            self._tokens = dict.fromkeys(self._tokens, past)
+        self.auth.expire_all()
 
     def set_price(self, symbol: str, price: Decimal | str) -> None:
         self.exchange.set_price(symbol, Decimal(price))
@@ -178,12 +179,12 @@ class Simulator:
     def token_valid(self, header: str | None) -> bool:
         if not header or not header.startswith("Bearer "):
             return False
-        with self._lock:
-            expires = self._tokens.get(header[7:])
-        return expires is not None and expires > datetime.now(UTC)
+        return self.auth.valid(header[7:])
 
     def penalty(self, route: str, body: Any) -> dict[str, object] | None:
         """A p-ticket answer if one is due; a resend with a ripe ticket passes."""
+        if route == "auth/accesstokenrequest":
+            return self.auth.sign_in_penalty(body, self.faults.take("penalty", route)) or None
         ticket = body.get("p-ticket") if isinstance(body, dict) else None
         if ticket is not None:
             with self._lock:
@@ -207,20 +208,9 @@ class Simulator:
             self._penalties[ticket] = time.monotonic() + seconds
         return {"p-ticket": ticket, "p-time": seconds, "p-captcha": bool(fault["captcha"])}
 
-    def issue_token(self) -> dict[str, object]:
-        token = secrets.token_urlsafe(32)
-        expires = datetime.now(UTC) + self.token_lifetime
-        with self._lock:
-            self._tokens[token] = expires
-        return {
-            "accessToken": token,
-            "mdAccessToken": token,
-            "expirationTime": iso(expires),
-            "userStatus": "Active",
-            "userId": SIM_USER_ID,
-            "name": SIM_USERNAME,
-            "hasLive": False,
-        }
+    def issue_token(self, user: str = SIM_USERNAME) -> dict[str, object]:
+        """A new session for `user` (a sign-in that passed)."""
+        return self.auth.start_session(user)
 
     # -- the routes --
 
@@ -229,7 +219,7 @@ class Simulator:
             return {"errorText": "Incorrect username or password. Please try again."}
         if self.users.get(str(body.get("name"))) != body.get("password"):
             return {"errorText": "Incorrect username or password. Please try again."}
-        return self.issue_token()
+        return self.issue_token(str(body["name"]))
 
 
 class _HttpServer(ThreadingHTTPServer):
