@@ -10,6 +10,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal
 
+from ticket.domain.brackets import Leg, convert_exit
 from ticket.domain.instruments import Instrument
 from ticket.domain.orders import Action, OrderType, TimeInForce
 from ticket.domain.prices import PriceError, parse_number
@@ -157,6 +158,33 @@ def read_draft(draft: Draft, instrument: Instrument) -> tuple[TicketForm, list[P
         overrides=draft.overrides,
     )
     return form, reader.problems
+
+
+_LEG_FIELDS = {
+    Leg.STOP_LOSS: ("sl_unit", "sl_distance", TicketField.STOP_LOSS),
+    Leg.TAKE_PROFIT: ("tp_unit", "tp_distance", TicketField.TAKE_PROFIT),
+}
+
+
+def switch_unit(
+    draft: Draft,
+    evaluation: Evaluation,
+    leg: Leg,
+    unit: DistanceUnit,
+    source: tuple[DistanceUnit, str] | None = None,
+) -> Draft:
+    """`draft` with `leg` in `unit` and its distance rewritten so the exit stays where it was
+    (`convert_exit`; what cannot be carried over is cleared). `evaluation` is the draft's own.
+    `source` is the (unit, text) to convert from instead of the leg's current one."""
+    unit_name, distance_name, field = _LEG_FIELDS[leg]
+    old_unit, text = source or (getattr(draft, unit_name), getattr(draft, distance_name))
+    converted = ""
+    form, assessment = evaluation.form, evaluation.assessment
+    if form is not None and text.strip():
+        value = _Reader(form.instrument).distance(text, old_unit, field)
+        entry = assessment.entry if assessment else None
+        converted = convert_exit(form, entry, leg, old_unit, value, unit)
+    return draft.with_(**{unit_name: unit, distance_name: converted})
 
 
 def _live_reference(
