@@ -47,6 +47,7 @@ from ticket.ui.widgets import (
     Stepper,
 )
 
+QTY_FIELD_MAX = 2**31 - 1  # the most a QSpinBox holds
 TIFS = (TimeInForce.DAY, TimeInForce.GTC, TimeInForce.GTD, TimeInForce.IOC, TimeInForce.FOK)
 UNIT_LABELS = {
     DistanceUnit.TICKS: "ticks",
@@ -64,7 +65,7 @@ def price_stepper(vm: TicketViewModel) -> Stepper:
         if instrument is None:
             return None
         try:
-            value = instrument.price_format.parse(text) if text.strip() else None
+            value = instrument.price_format.parse(text, check_grid=False) if text.strip() else None
         except PriceError:
             return None
         if value is None:
@@ -110,7 +111,9 @@ class EntryPanel(QGroupBox):
         self.vm = vm
         self.side = SideToggle()
         self.qty = _labelled(QSpinBox(), "Quantity")
-        self.qty.setRange(0, 9999)
+        # Whatever is typed reaches the rules, which say at the field what is wrong with it: a
+        # spin box refuses digits past its maximum, and 10000 would silently become 1000.
+        self.qty.setRange(0, QTY_FIELD_MAX)
         self.qty.setAlignment(Qt.AlignmentFlag.AlignRight)
         self.order_type = _labelled(QComboBox(), "Order type")
         self.order_type.addItems([t.value for t in ENTRY_TYPES])
