@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 import threading
 from collections.abc import Mapping
@@ -15,6 +16,7 @@ from ticket.broker.contracts import ResolvedContract, resolve_contract
 from ticket.broker.marketdata import FeedState, MarketDataClient, Quote
 from ticket.broker.models import OrderVersion
 from ticket.broker.orders import Outcome, Status, find_by_cl_ord_id, submit_oso
+from ticket.broker.session import EventKind, SessionEvent
 from ticket.cli import (
     EXIT_ERROR,
     EXIT_NOT_FOUND,
@@ -27,6 +29,7 @@ from ticket.cli import (
     dumps,
     now,
 )
+from ticket.config import config_dir
 from ticket.credentials import KeyringStore, KeyringUnavailable
 from ticket.domain.build import AccountRef, build_place_oso, new_cl_ord_id
 from ticket.domain.draft import MarketView
@@ -46,6 +49,8 @@ from ticket.services import (
     open_connection,
     pick_account,
     resolve_url,
+    session_user,
+    start_session,
 )
 
 ORDER_TYPES = {
@@ -77,8 +82,13 @@ def run(args: argparse.Namespace, stdin: TextIO) -> int:
         url = resolve_url(args.env, args.api_url)
     except ValueError as exc:
         return _fail(str(exc))
+    if args.command == "sign-out" and url is None:
+        print("The practice simulator keeps no session: there is nothing to sign out of.")
+        return EXIT_OK
     connection = open_connection(url, sim_tick_interval=None)
     try:
+        if args.command == "sign-out":
+            return _sign_out(connection, args)
         _sign_in(connection, args.username)
         return COMMANDS[args.command](connection, args, stdin)
     except (errors.BrokerError, NoCredentials, UsageError, PriceError, ValueError) as exc:
@@ -97,13 +107,71 @@ def _fail(message: str) -> int:
 
 
 def _sign_in(connection: Connection, username: str | None) -> None:
+    """Use the session the window and other commands share, or sign in once for it."""
     store = None
     if connection.environment is not Environment.SIM:
         try:
             store = KeyringStore()
         except KeyringUnavailable:
             store = None
-    connection.client.sign_in(find_credentials(connection.environment, store, username))
+    if connection.unshared is not None:
+        _say_once_that_each_command_signs_in()
+    connection.client.auth.on_event = _print_session_event
+    start_session(
+        connection,
+        session_user(username),
+        lambda: find_credentials(connection.environment, store, username),
+    )
+
+
+def _say_once_that_each_command_signs_in() -> None:
+    note = config_dir() / "noted-cli-signs-in-each-time"  # holds no secret
+    if note.exists():
+        return
+    print(
+        "ticket: no usable keyring, so every command signs in to Tradovate anew, and "
+        "Tradovate limits sign-ins. With a keyring, commands and the window share one session: "
+        "on Linux, install and unlock a Secret Service keyring (for example gnome-keyring). "
+        "This is said once.",
+        file=sys.stderr,
+    )
+    with contextlib.suppress(OSError):
+        note.parent.mkdir(parents=True, exist_ok=True)
+        note.touch()
+
+
+def _print_session_event(event: SessionEvent) -> None:
+    if event.kind is EventKind.WAITING:
+        if event.seconds > 0:
+            print(
+                f"\rTradovate asks to wait before signing in again: {event.seconds:.0f} s ",
+                end="",
+                file=sys.stderr,
+                flush=True,
+            )
+        else:
+            print(
+                "\rTradovate asks to wait before signing in again: resending now.", file=sys.stderr
+            )
+    elif event.kind is EventKind.NOT_EXTENDED:
+        print(f"ticket: {event.message}", file=sys.stderr)
+
+
+def _sign_out(connection: Connection, args: argparse.Namespace) -> int:
+    user = session_user(args.username)
+    where = f"{connection.environment.value} {connection.base_url}"
+    if user is None:
+        raise UsageError("Whose session? Give --username NAME (or set TICKET_USERNAME).")
+    if connection.client.auth.store is None:
+        raise UsageError(
+            f"No session of {user} is stored for {where}: {connection.unshared or ''}".strip()
+        )
+    connection.client.sign_out(user)
+    print(
+        f"Signed out of {where} as {user}: its session is gone from the keyring, and the next "
+        "command signs in anew. A window that is open keeps its own session until it closes."
+    )
+    return EXIT_OK
 
 
 def _accounts(connection: Connection, args: argparse.Namespace, stdin: TextIO) -> int:
@@ -153,7 +221,8 @@ def _contract(connection: Connection, args: argparse.Namespace, stdin: TextIO) -
         )
         print(
             f"{data['name']}  {i.description}  id {data['id']}\n"
-            f"tick {i.tick_size} = {i.tick_value.normalize():f} {i.currency} "
+            f"tick {i.price_format.format_tick(i.tick_size)} = "
+            f"{i.tick_value.normalize():f} {i.currency} "
             f"({i.value_per_point.normalize():f} per point), prices {style}  [{data['source']}]"
         )
     return EXIT_OK

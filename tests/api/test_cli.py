@@ -206,7 +206,7 @@ def test_accounts_and_contract(sim, run):
     code, out, _ = run("accounts", "--json")
     assert code == 0 and json.loads(out)[0]["name"] == "SIM1"
     code, out, _ = run("contract", "ZN")
-    assert code == 0 and "tick 0.015625 = 15.625 USD" in out and "32nds" in out
+    assert code == 0 and "tick 1/2 of 1/32 = 15.625 USD" in out and "32nds" in out
 
 
 def test_custom_url_without_credentials_says_how_to_give_them(sim, monkeypatch, capsys):

@@ -14,7 +14,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict
 
-from ticket.domain.prices import PriceError, PriceFormat, Rounding, is_on_grid, snap
+from ticket.domain.prices import PriceFormat, is_on_grid
 
 MONTH_CODES = "FGHJKMNQUVXZ"  # January .. December
 
@@ -60,12 +60,7 @@ class Instrument(BaseModel):
 
     def require_on_grid(self, price: Decimal) -> None:
         if not is_on_grid(price, self.tick_size):
-            low = snap(price, self.tick_size, Rounding.DOWN)
-            high = low + self.tick_size
-            raise PriceError(
-                f"{price} is not on the {self.root} tick grid ({self.tick_size}): "
-                f"use {self.format_price(low)} or {self.format_price(high)}."
-            )
+            raise self.price_format.off_grid(price, self.tick_size, self.root)
 
     def ticks_to_points(self, ticks: Decimal) -> Decimal:
         return ticks * self.tick_size

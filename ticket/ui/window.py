@@ -482,7 +482,8 @@ class TicketWindow(QMainWindow):
             else f"{instrument.price_format.places} decimals"
         )
         self.contract_info.setText(
-            f"<b>{html.escape(instrument.description)}</b> · tick {instrument.tick_size} = "
+            f"<b>{html.escape(instrument.description)}</b> · tick "
+            f"{instrument.price_format.format_tick(instrument.tick_size)} = "
             f"{money(instrument.tick_value)} {instrument.currency} · prices in {style}"
         )
         self.contract_note.show_problems(
