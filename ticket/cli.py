@@ -165,6 +165,11 @@ def build_parser() -> argparse.ArgumentParser:
     journal.add_argument("--json", action=_Once, nargs=0, help="print JSON lines")
     quote = sub.add_parser("quote", parents=[common], help="bid, ask and last from market data")
     quote.add_argument("symbol")
+    sub.add_parser(
+        "sign-out",
+        parents=[common],
+        help="end the session that commands and the window share for this server and user",
+    )
 
     place = sub.add_parser("place", parents=[common], help="place a bracketed order")
     place.add_argument("--symbol", required=True)

@@ -1,8 +1,9 @@
 """Credentials in the OS keyring, and nowhere else.
 
 `CredentialStore` is the port; `KeyringStore` keeps one entry per environment and user under the
-service `ticket`; `MemoryStore` is for tests. There is deliberately no file fallback: when no
-secure keyring exists, `KeyringUnavailable` says so in words a user can act on.
+service `ticket` (and, for `ticket.sessions`, the shared session); `MemoryStore` is for tests.
+There is deliberately no file fallback: when no secure keyring exists, `KeyringUnavailable` says
+so in words a user can act on.
 """
 
 from __future__ import annotations
@@ -82,35 +83,49 @@ class KeyringStore:
         if module.startswith("keyring.backends.fail") or "plaintext" in module.lower():
             raise KeyringUnavailable(NO_KEYRING_HELP)
 
+    def check(self) -> None:
+        """Raise `KeyringUnavailable` now when there is no usable keyring."""
+        self._guard()
+
     def backend_name(self) -> str:
         backend = self._keyring.get_keyring()
         return f"{type(backend).__module__}.{type(backend).__name__}"
 
     def get(self, environment: str, username: str) -> Credentials | None:
+        text = self.read(_key(environment, username))
+        return _load(text) if text else None
+
+    def set(self, environment: str, credentials: Credentials) -> None:
+        self.write(_key(environment, credentials.username), _dump(credentials))
+
+    def delete(self, environment: str, username: str) -> None:
+        self.erase(_key(environment, username))
+
+    # -- any entry of the service, by name (the shared session is one too) --
+
+    def read(self, name: str) -> str | None:
         self._guard()
         try:
-            text = self._keyring.get_password(SERVICE, _key(environment, username))
+            text = self._keyring.get_password(SERVICE, name)
         except self._errors.KeyringError as exc:
             raise KeyringUnavailable(
                 f"The keyring refused to read: {exc}. {NO_KEYRING_HELP}"
             ) from exc
-        return _load(text) if text else None
+        return str(text) if text else None
 
-    def set(self, environment: str, credentials: Credentials) -> None:
+    def write(self, name: str, text: str) -> None:
         self._guard()
         try:
-            self._keyring.set_password(
-                SERVICE, _key(environment, credentials.username), _dump(credentials)
-            )
+            self._keyring.set_password(SERVICE, name, text)
         except self._errors.KeyringError as exc:
             raise KeyringUnavailable(
                 f"The keyring refused to store: {exc}. {NO_KEYRING_HELP}"
             ) from exc
 
-    def delete(self, environment: str, username: str) -> None:
+    def erase(self, name: str) -> None:
         self._guard()
         try:
-            self._keyring.delete_password(SERVICE, _key(environment, username))
+            self._keyring.delete_password(SERVICE, name)
         except self._errors.PasswordDeleteError:
             pass
         except self._errors.KeyringError as exc:

@@ -1,10 +1,11 @@
 """The services behind both the window and the CLI: pick the environment, start the embedded
-simulator when it is the one in use, find credentials, and sign in. No Qt here."""
+simulator when it is the one in use, find credentials, and sign in, or use the session the
+window and the CLI share. No Qt here."""
 
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING
@@ -97,6 +98,7 @@ class Connection:
     base_url: str
     simulator: Simulator | None
     md_url: str | None = None  # set when known (the embedded simulator's own socket)
+    unshared: str | None = None  # why the session cannot be shared through the keyring
 
     def close(self) -> None:
         self.client.http.close()
@@ -135,14 +137,24 @@ def _same(a: str, b: str) -> bool:
 
 
 def open_connection(url: str | None, *, sim_tick_interval: float | None = 0.5) -> Connection:
-    """Start the embedded simulator when `url` is None; no network call is made here."""
+    """Start the embedded simulator when `url` is None; no network call is made here. The
+    session of any other server is shared through the keyring when there is one: the embedded
+    simulator lives and dies with this process, and so does its session."""
     simulator = None
     if url is None:
         from ticket.sim.server import Simulator
 
         simulator = Simulator(tick_interval=sim_tick_interval).start()
         url = simulator.base_url
-    client = TradovateClient(make_http_client(), url, device_id=device_id())
+    store, unshared = None, None
+    if simulator is None:
+        from ticket.sessions import KeyringSessions
+
+        try:
+            store = KeyringSessions()
+        except KeyringUnavailable as exc:
+            unshared = str(exc)
+    client = TradovateClient(make_http_client(), url, device_id=device_id(), store=store)
     environment = environment_of(url, simulator.base_url if simulator else None)
     return Connection(
         client=client,
@@ -150,7 +162,28 @@ def open_connection(url: str | None, *, sim_tick_interval: float | None = 0.5) -
         base_url=url,
         simulator=simulator,
         md_url=simulator.md_url if simulator else None,
+        unshared=unshared,
     )
+
+
+def session_user(username: str | None, env: Mapping[str, str] = os.environ) -> str | None:
+    """Whose session a command uses: the user `find_credentials` would sign in as."""
+    from_env = credentials_from_env(env)
+    if from_env is not None:
+        return from_env.username
+    return username or env.get("TICKET_USERNAME") or None
+
+
+def start_session(
+    connection: Connection, user: str | None, credentials: Callable[[], Credentials]
+) -> None:
+    """Use the live shared session of this server and `user`, or sign in when there is none or
+    it has ended. Without a shared store (or a user to name it), sign in."""
+    client = connection.client
+    if client.auth.store is None or user is None:
+        client.sign_in(credentials())
+        return
+    client.open_session(user, credentials)
 
 
 def market_data_url(connection: Connection, env: Mapping[str, str] = os.environ) -> str:

@@ -1,8 +1,9 @@
 """A thin, typed, blocking client for Tradovate's REST API.
 
-`TradovateClient` owns the session token and nothing else: no Qt, no keyring, no UI text beyond
-the error messages of `errors`. Call it from one worker thread at a time per operation; token
-renewal is locked so a poller and an order can share it.
+`TradovateClient` owns the connection and, through its `SessionKeeper` (`auth`), the session
+token, and nothing else: no Qt, no keyring, no UI text beyond the error messages of `errors`.
+Call it from one worker thread at a time per operation; the keeper is locked so a poller and an
+order can share it.
 """
 
 from __future__ import annotations
@@ -11,18 +12,17 @@ import contextlib
 import json
 import logging
 import math
-import threading
+import time
 from collections.abc import Callable, Mapping
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from pydantic import BaseModel, ConfigDict, SecretStr, TypeAdapter, ValidationError
+from pydantic import BaseModel, SecretStr, TypeAdapter, ValidationError
 
 from ticket import __version__
 from ticket.broker import errors
+from ticket.broker.keeper import SessionKeeper
 from ticket.broker.models import (
-    AccessToken,
-    AccessTokenRequest,
     Account,
     CancelOrderRequest,
     CashBalance,
@@ -39,6 +39,7 @@ from ticket.broker.models import (
     Product,
 )
 from ticket.broker.outcome import Reply, Status, judge, verdict_error
+from ticket.broker.session import Session, SessionStore
 from ticket.credentials import Credentials
 from ticket.domain.orders import PlaceOrderRequest
 
@@ -59,21 +60,6 @@ def make_http_client(timeout: httpx.Timeout | None = None) -> httpx.Client:
         headers={"Accept": "application/json", "User-Agent": f"ticket/{__version__}"},
         limits=httpx.Limits(max_keepalive_connections=4, keepalive_expiry=300),
     )
-
-
-class Session(BaseModel):
-    model_config = ConfigDict(defer_build=True, frozen=True)
-
-    token: SecretStr
-    md_token: SecretStr | None
-    expires_at: datetime
-    user_id: int | None
-    name: str | None
-
-    def market_data_token(self) -> str:
-        """The token for the market-data socket: mdAccessToken when given, else the access
-        token. Tradovate's docs show both in use; this is the one place that chooses."""
-        return (self.md_token or self.token).get_secret_value()
 
 
 def _seconds(value: object) -> float:
@@ -117,91 +103,41 @@ class TradovateClient:
         device_id: str,
         app_id: str = "ticket",
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
-        renew_before: timedelta = timedelta(minutes=15),
+        sleep: Callable[[float], None] = time.sleep,
+        store: SessionStore | None = None,
     ) -> None:
         self.http = http
         self.base_url = base_url.rstrip("/")
         self.device_id = device_id
         self.app_id = app_id
-        self._clock = clock
-        self._renew_before = renew_before
-        self._session: Session | None = None
-        self._credentials: Credentials | None = None
-        self._auth_lock = threading.RLock()
+        self.auth = SessionKeeper(
+            lambda method, path, body, token: self._send(method, path, body, None, token),
+            self._read,
+            self.base_url,
+            device_id=device_id,
+            app_id=app_id,
+            clock=clock,
+            sleep=sleep,
+            store=store,
+        )
 
-    # -- session --
+    # -- session (the keeper's; here for the callers that know only the client) --
 
     @property
     def session(self) -> Session | None:
-        return self._session
+        return self.auth.session
 
     def sign_in(self, credentials: Credentials) -> Session:
-        body = AccessTokenRequest(
-            name=credentials.username,
-            password=credentials.password.get_secret_value(),
-            app_id=self.app_id,
-            app_version=__version__,
-            device_id=self.device_id,
-            cid=credentials.cid,
-            sec=credentials.sec.get_secret_value(),
-        )
-        with self._auth_lock:
-            data = self._call("POST", "/auth/accesstokenrequest", body=body.to_wire(), auth=False)
-            self._session = self._session_from(data)
-            self._credentials = credentials
-            log.info(
-                "signed in to %s as user %s, token until %s",
-                self.base_url,
-                self._session.user_id,
-                self._session.expires_at.isoformat(),
-            )
-            return self._session
+        return self.auth.sign_in(credentials)
+
+    def open_session(self, username: str, credentials: Callable[[], Credentials]) -> Session:
+        return self.auth.open_session(username, credentials)
 
     def renew(self) -> Session:
-        with self._auth_lock:
-            data = self._call("GET", "/auth/renewaccesstoken", refresh=False)
-            self._session = self._session_from(data, keep=self._session)
-            log.info("token renewed, now until %s", self._session.expires_at.isoformat())
-            return self._session
+        return self.auth.renew()
 
-    def sign_out(self) -> None:
-        with self._auth_lock:
-            self._session = None
-            self._credentials = None
-
-    def _session_from(self, data: Any, keep: Session | None = None) -> Session:
-        token = _parse(AccessToken, data or {})
-        if token.error_text or token.access_token is None:
-            raise errors.AuthFailed(token.error_text or "Sign-in failed: no access token.")
-        expires = token.expiration_time or self._clock() + timedelta(minutes=80)
-        return Session(
-            token=token.access_token,
-            md_token=token.md_access_token or (keep.md_token if keep else None),
-            expires_at=expires,
-            user_id=token.user_id or (keep.user_id if keep else None),
-            name=token.name or (keep.name if keep else None),
-        )
-
-    def _refresh_if_due(self) -> None:
-        with self._auth_lock:
-            session = self._session
-            if session is None:
-                raise errors.NotAuthorized(401, "Not signed in.")
-            if self._clock() < session.expires_at - self._renew_before:
-                return
-            self._reauthenticate()
-
-    def _reauthenticate(self) -> None:
-        """Renew; sign in again only when renewal fails (sign-ins are rate-limited)."""
-        with self._auth_lock:
-            try:
-                self.renew()
-                return
-            except (errors.NotAuthorized, errors.AuthFailed, errors.HttpStatusError) as exc:
-                log.warning("token renewal refused (%s); signing in again", exc)
-                if self._credentials is None:
-                    raise
-            self.sign_in(self._credentials)
+    def sign_out(self, username: str | None = None) -> None:
+        self.auth.sign_out(username)
 
     # -- transport --
 
@@ -212,16 +148,14 @@ class TradovateClient:
         *,
         body: Mapping[str, object] | None = None,
         params: Mapping[str, str | int] | None = None,
-        auth: bool = True,
-        refresh: bool = True,
     ) -> Any:
-        """A query or a session call (never an order: those go through `send_order`)."""
-        if auth and refresh:
-            self._refresh_if_due()
-        response = self._send(method, path, body, params, auth)
-        if response.status_code == 401 and auth and refresh:
-            self._reauthenticate()  # a query is safe to repeat once with a fresh token
-            response = self._send(method, path, body, params, auth)
+        """A query (never an order: those go through `send_order`)."""
+        self.auth.ensure_fresh()
+        token = self.auth.token()
+        response = self._send(method, path, body, params, token)
+        if response.status_code == 401 and self.auth.recover(token):
+            # a query is safe to repeat once with a fresh token
+            response = self._send(method, path, body, params, self.auth.token())
         return self._read(response)
 
     def _send(
@@ -230,13 +164,13 @@ class TradovateClient:
         path: str,
         body: Mapping[str, object] | None,
         params: Mapping[str, str | int] | None,
-        auth: bool,
+        token: SecretStr | None,
     ) -> httpx.Response:
         import httpx
 
         headers = {"Content-Type": "application/json"} if body is not None else {}
-        if auth and self._session is not None:
-            headers["Authorization"] = f"Bearer {self._session.token.get_secret_value()}"
+        if token is not None:
+            headers["Authorization"] = f"Bearer {token.get_secret_value()}"
         try:
             return self.http.request(
                 method, f"{self.base_url}{path}", json=body, params=params, headers=headers
@@ -323,12 +257,13 @@ class TradovateClient:
         import httpx
 
         try:
-            self._refresh_if_due()
+            self.auth.ensure_fresh()
         except errors.BrokerError as exc:
             return Reply(sent=False, failure=f"The session could not be renewed ({exc}).")
+        token = self.auth.token()
         headers = {"Content-Type": "application/json"}
-        if self._session is not None:
-            headers["Authorization"] = f"Bearer {self._session.token.get_secret_value()}"
+        if token is not None:
+            headers["Authorization"] = f"Bearer {token.get_secret_value()}"
         try:
             response = self.http.request(
                 "POST", f"{self.base_url}{path}", json=body, headers=headers
@@ -344,7 +279,7 @@ class TradovateClient:
             )
         if response.status_code == 401:
             with contextlib.suppress(errors.BrokerError):
-                self._reauthenticate()
+                self.auth.recover(token)
         return Reply(sent=True, status=response.status_code, body=response.content)
 
     def place_order(self, request: PlaceOrderRequest) -> OrderResult:
