@@ -10,8 +10,8 @@ from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QVBoxLayout, QW
 from ticket.domain.draft import Evaluation
 from ticket.domain.summary import plan_lines
 from ticket.services import Environment
+from ticket.ui import theme
 from ticket.ui.style import ENV_COLOURS, ENV_TITLES
-from ticket.ui.widgets import BUY_COLOUR, SELL_COLOUR
 
 
 class ConfirmDialog(QDialog):
@@ -30,7 +30,7 @@ class ConfirmDialog(QDialog):
         self.setWindowTitle(f"Confirm order · {environment.value}")
         self.setAccessibleName("Confirm order")
         colour = ENV_COLOURS[environment]
-        side = BUY_COLOUR if form.entry.action.value == "Buy" else SELL_COLOUR
+        side = theme.text.buy if form.entry.action.value == "Buy" else theme.text.sell
         banner = QLabel(f"{ENV_TITLES[environment]} · account {html.escape(account)}")
         banner.setStyleSheet(f"background:{colour}; color:white; font-weight:bold; padding:6px;")
         headline = QLabel(html.escape(evaluation.summary))
@@ -57,7 +57,7 @@ class ConfirmDialog(QDialog):
         layout.addWidget(card)
         if warnings:
             note = QLabel("⚠ " + "<br>⚠ ".join(html.escape(w) for w in warnings))
-            note.setStyleSheet("color:#b26a00;")
+            note.setStyleSheet(f"color:{theme.text.warning};")
             note.setWordWrap(True)
             layout.addWidget(note)
         hint = QLabel("Enter sends · Esc cancels")

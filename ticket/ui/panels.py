@@ -35,12 +35,10 @@ from ticket.domain.ticket import (
     DistanceUnit,
     TicketField,
 )
+from ticket.ui import theme
 from ticket.ui.binding import Binder
 from ticket.ui.viewmodel import TicketViewModel
 from ticket.ui.widgets import (
-    GAIN_COLOUR,
-    LOSS_COLOUR,
-    WARNING_COLOUR,
     FieldNote,
     SideToggle,
     StepEdit,
@@ -276,7 +274,7 @@ class BracketPanel(QGroupBox):
         if side is None or evaluation.form is None or not self.isChecked():
             self.result.setText("–")
             return
-        colour = LOSS_COLOUR if self.stop_loss else GAIN_COLOUR
+        colour = theme.text.loss if self.stop_loss else theme.text.gain
         self.result.setText(describe_side(evaluation.form.instrument, side, colour))
 
 
@@ -309,6 +307,7 @@ class PlanPanel(QGroupBox):
         self.use_size.setEnabled(False)
         self.commission = _labelled(QLineEdit(), "Commission")
         self.commission.setPlaceholderText("0.00")
+        self.commission.setToolTip("Commission per contract, round turn, included in the plan")
         self.commission.setAlignment(Qt.AlignmentFlag.AlignRight)
         self.commission.setMaximumWidth(110)
         self.commission_note = FieldNote()
@@ -330,15 +329,17 @@ class PlanPanel(QGroupBox):
         row.addWidget(self.budget_unit)
         row.addWidget(self.sizing, 1)
         row.addWidget(self.use_size)
-        grid.addWidget(size_row, 2, 0, 1, 3)
+        grid.addWidget(size_row, 2, 0, 1, 2)
+        # one row for sizing and commission: the window must fit a 1366x768 laptop screen
         commission_row = QWidget()
         row = QHBoxLayout(commission_row)
         row.setContentsMargins(0, 0, 0, 0)
-        row.addWidget(QLabel("Commission per contract, round turn"))
+        row.addWidget(QLabel("Commission"))
         row.addWidget(self.commission)
-        row.addWidget(self.commission_note, 1)
         row.addStretch(1)
-        grid.addWidget(commission_row, 3, 0, 1, 3)
+        grid.addWidget(commission_row, 2, 2)
+        grid.addWidget(self.commission_note, 3, 2)
+        grid.setVerticalSpacing(2)
 
         binder.line(self.commission, "commission")
         self.budget.textChanged.connect(lambda _: self._resize())
@@ -363,16 +364,18 @@ class PlanPanel(QGroupBox):
         else:
             ccy = form.instrument.currency
             self.risk.setText(
-                self._side_text(plan.risk, ccy, "not limited: no stop-loss", LOSS_COLOUR)
+                self._side_text(plan.risk, ccy, "not limited: no stop-loss", theme.text.loss)
             )
-            self.reward.setText(self._side_text(plan.reward, ccy, "no take-profit", GAIN_COLOUR))
+            self.reward.setText(
+                self._side_text(plan.reward, ccy, "no take-profit", theme.text.gain)
+            )
             self.ratio.setText(f"<b>{plan.reward_to_risk}</b>" if plan.reward_to_risk else "–")
         self._resize()
 
     @staticmethod
     def _side_text(side: Side | None, currency: str, missing: str, colour: str) -> str:
         if side is None:
-            return f"<span style='color:{WARNING_COLOUR}'>{missing}</span>"
+            return f"<span style='color:{theme.text.warning}'>{missing}</span>"
         return (
             f"<b style='color:{colour}'>{side.total:,.2f} {currency}</b><br>{side.ticks} ticks"
             f" · {side.per_contract:,.2f} per contract"

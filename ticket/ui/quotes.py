@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QWidget
 from ticket.broker.marketdata import STALE_SECONDS, FeedState, MarketDataClient, Quote
 from ticket.domain.draft import MarketView
 from ticket.domain.instruments import Instrument
-from ticket.ui.widgets import BUY_COLOUR, SELL_COLOUR, WARNING_COLOUR
+from ticket.ui import theme
 
 
 class QuoteFeed(QObject):
@@ -71,9 +71,9 @@ class QuoteBar(QWidget):
         self.detail = ""
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        self.bid = self._price_button("Bid", SELL_COLOUR)
-        self.ask = self._price_button("Ask", BUY_COLOUR)
-        self.last = self._price_button("Last", "palette(text)")
+        self.bid = self._price_button("Bid")
+        self.ask = self._price_button("Ask")
+        self.last = self._price_button("Last")
         self.age = QLabel("")
         self.age.setAccessibleName("Quote age")
         self.status = QLabel("")
@@ -87,18 +87,27 @@ class QuoteBar(QWidget):
         self.ask.clicked.connect(lambda: self._pick(self.quote.ask if self.quote else None))
         self.last.clicked.connect(lambda: self._pick(self.quote.last if self.quote else None))
         self.show_quote(None)
+        self.restyle()
 
-    def _price_button(self, name: str, colour: str) -> QPushButton:
+    def restyle(self) -> None:
+        for button, colour in (
+            (self.bid, theme.text.sell),
+            (self.ask, theme.text.buy),
+            (self.last, "palette(text)"),
+        ):
+            button.setStyleSheet(
+                f"QPushButton {{ color: {colour}; font-weight: bold; "
+                "padding: 2px 6px; text-align: left; }"
+            )
+        self.tick()
+
+    def _price_button(self, name: str) -> QPushButton:
         button = QPushButton(f"{name} –")
         button.setAccessibleName(name)
         button.setFlat(True)
         button.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # a click or Alt+B/A/L, not a Tab stop
         button.setCursor(Qt.CursorShape.PointingHandCursor)
         button.setToolTip(f"Use the {name.lower()} price")
-        button.setStyleSheet(
-            f"QPushButton {{ color: {colour}; font-weight: bold; "
-            "padding: 2px 6px; text-align: left; }"
-        )
         return button
 
     def _pick(self, price: Decimal | None) -> None:
@@ -152,16 +161,16 @@ class QuoteBar(QWidget):
         self.age.setText(f"{age:.1f} s" if age is not None else "")
         if self.feed_state is FeedState.NOT_ENTITLED:
             text = "No market data for this login: type the market price yourself."
-            colour = WARNING_COLOUR
+            colour = theme.text.warning
         elif self.quote is not None and not self.fresh():
             text = f"STALE quote ({age:.0f} s old)" if age is not None else "STALE"
-            colour = WARNING_COLOUR
+            colour = theme.text.warning
         elif self.feed_state in (FeedState.RECONNECTING, FeedState.CONNECTING, FeedState.CLOSED):
             text = f"Market data {self.feed_state.value}" + (
                 f": {self.detail}" if self.detail else ""
             )
-            colour = WARNING_COLOUR
+            colour = theme.text.warning
         else:
-            text, colour = "live", "gray"
+            text, colour = "live", theme.text.muted
         self.status.setText(text)
         self.status.setStyleSheet(f"color: {colour};")

@@ -31,8 +31,8 @@ from ticket.domain.protection import (
     slippage_words,
 )
 from ticket.journal import Journal
+from ticket.ui import theme
 from ticket.ui.monitor import OrderMonitor
-from ticket.ui.widgets import ERROR_COLOUR
 
 if TYPE_CHECKING:
     from ticket.ui.window import TicketWindow
@@ -58,7 +58,7 @@ class AlarmBanner(QFrame):
         super().__init__()
         self.setObjectName("alarm")
         self.setStyleSheet(
-            f"QFrame#alarm {{ background: {ERROR_COLOUR}; }}"
+            f"QFrame#alarm {{ background: {theme.ALARM_FILL}; }}"
             "QFrame#alarm QLabel { color: white; font-weight: bold; }"
         )
         self.text = QLabel("")
@@ -404,7 +404,7 @@ class SafetyController(QObject):
             self.journal.write(f"{action} failed", detail=text)
             self.banner.flatten.setEnabled(True)
             self.message.emit(
-                f"<span style='color:{ERROR_COLOUR}'>{action.title()} failed: "
+                f"<span style='color:{theme.text.error}'>{action.title()} failed: "
                 f"{html.escape(text)}</span>"
             )
             self.monitor.poll()

@@ -1,6 +1,7 @@
 """Render the window on the simulator with a sample bracket filled in, and save it as a PNG.
 
-Run under a real X server (scripts/screenshot uses Xvfb): python -m ticket.ui.screenshot OUT.png
+Run under a real X server (scripts/screenshot uses Xvfb):
+python -m ticket.ui.screenshot OUT.png [light|dark]
 """
 
 from __future__ import annotations
@@ -17,11 +18,13 @@ from ticket.ui.icon import app_icon
 from ticket.ui.window import TicketWindow
 
 
-def main(path: str) -> int:
+def main(path: str, appearance: str = "light") -> int:
     app = QApplication(sys.argv)
     app.setWindowIcon(app_icon())
-    window = TicketWindow(settings())
-    window.resize(940, 860)
+    window_settings = settings()
+    window_settings.setValue("appearance", appearance)
+    window = TicketWindow(window_settings)
+    window.resize(940, 700)
     window.show()
     window.start(None)
 
@@ -52,4 +55,5 @@ def main(path: str) -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main(sys.argv[1] if len(sys.argv) > 1 else "screenshot.png"))
+    args = sys.argv[1:] or ["screenshot.png"]
+    raise SystemExit(main(*args[:2]))

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 
 from ticket.credentials import Credentials, CredentialStore, KeyringUnavailable
 from ticket.services import DEMO_URL, LIVE_URL, Environment, environment_of
+from ticket.ui import theme
 
 CHOICES = (("DEMO", DEMO_URL), ("LIVE", LIVE_URL), ("Custom URL", ""))
 
@@ -59,7 +60,7 @@ class SignInDialog(QDialog):
         self.remember.setAccessibleName("Remember in the system keyring")
         self.message = QLabel("")
         self.message.setWordWrap(True)
-        self.message.setStyleSheet("color:#b26a00;")
+        self.message.setStyleSheet(f"color:{theme.text.warning};")
 
         form = QFormLayout()
         form.addRow("Environment", self.environment)

@@ -18,13 +18,7 @@ from PySide6.QtWidgets import (
 
 from ticket.domain.orders import Action
 from ticket.domain.rules import Problem, Severity
-
-BUY_COLOUR = "#15803d"
-SELL_COLOUR = "#c62828"
-ERROR_COLOUR = "#d32f2f"
-LOSS_COLOUR = "#c62828"
-GAIN_COLOUR = "#15803d"
-WARNING_COLOUR = "#b26a00"
+from ticket.ui import theme
 
 Stepper = Callable[[str, int], str | None]
 
@@ -82,7 +76,7 @@ class FieldNote(QLabel):
             if any(p.severity is Severity.ERROR for p in problems)
             else (Severity.WARNING)
         )
-        colour = ERROR_COLOUR if worst is Severity.ERROR else WARNING_COLOUR
+        colour = theme.text.error if worst is Severity.ERROR else theme.text.warning
         self.setStyleSheet(f"color: {colour};")
         self.setText("\n".join(p.message for p in problems))
         self.setProperty("severity", worst.value)
@@ -105,8 +99,8 @@ class SideToggle(QWidget):
         self.group = QButtonGroup(self)
         self.group.setExclusive(True)
         for button, colour, name in (
-            (self.buy, BUY_COLOUR, "Buy"),
-            (self.sell, SELL_COLOUR, "Sell"),
+            (self.buy, theme.BUY_FILL, "Buy"),
+            (self.sell, theme.SELL_FILL, "Sell"),
         ):
             button.setCheckable(True)
             button.setAccessibleName(name)

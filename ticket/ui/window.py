@@ -47,7 +47,7 @@ from ticket.domain.rules import (
 from ticket.domain.ticket import DistanceUnit, TicketField
 from ticket.journal import Journal
 from ticket.services import SIM_CREDENTIALS, Environment
-from ticket.ui import keys
+from ticket.ui import keys, theme
 from ticket.ui.binding import Binder
 from ticket.ui.confirm import ConfirmDialog
 from ticket.ui.journal_view import JournalDialog
@@ -58,8 +58,9 @@ from ticket.ui.safety import SafetyController
 from ticket.ui.session import SessionController
 from ticket.ui.signin import SignInDialog
 from ticket.ui.style import ENV_COLOURS, ENV_TITLES, STYLESHEET
+from ticket.ui.theme import CHOICES, Theme
 from ticket.ui.viewmodel import TicketViewModel
-from ticket.ui.widgets import BUY_COLOUR, ERROR_COLOUR, SELL_COLOUR, WARNING_COLOUR, FieldNote
+from ticket.ui.widgets import FieldNote
 
 OVERRIDE_LABELS = {
     OVERRIDE_QTY: "Allow more contracts than my limit",
@@ -68,11 +69,11 @@ OVERRIDE_LABELS = {
     OVERRIDE_UNCHECKED: "Use the market price I typed (no last price to check it)",
 }
 OUTCOME_COLOURS = {
-    Status.PLACED: BUY_COLOUR,
-    Status.REJECTED: ERROR_COLOUR,
-    Status.PENALISED: WARNING_COLOUR,
-    Status.NOT_PLACED: WARNING_COLOUR,
-    Status.UNKNOWN: ERROR_COLOUR,
+    Status.PLACED: "buy",
+    Status.REJECTED: "error",
+    Status.PENALISED: "warning",
+    Status.NOT_PLACED: "warning",
+    Status.UNKNOWN: "error",
 }
 AFTER_SEND_MS = 15  # bookkeeping waits until the request is on the wire (loopback: ~1 ms)
 
@@ -102,6 +103,10 @@ class TicketWindow(QMainWindow):
         self.question: QMessageBox | None = None
         self._store_factory = store_factory
         self._default_symbol = default_symbol
+        saved = str(settings.value("appearance", "system"))
+        self.theme = Theme(parent=self)
+        self.theme.choice = next((c for c in CHOICES if c == saved), "system")
+        self.theme.apply()  # before any widget reads a colour
         self.vm = TicketViewModel(parent=self)
         self.session = SessionController(self)
         self.binder = Binder(self.vm)
@@ -239,6 +244,12 @@ class TicketWindow(QMainWindow):
         self.flatten_button.setToolTip("Cancel this contract's working orders, then close it")
         self.journal_button = QPushButton("Journal…")
         self.journal_button.setAccessibleName("Journal")
+        self.appearance = QComboBox()
+        self.appearance.setAccessibleName("Appearance")
+        self.appearance.setToolTip("Light or dark: as the system, or always one")
+        for label in ("System colours", "Light", "Dark"):
+            self.appearance.addItem(label)
+        self.appearance.setCurrentIndex(CHOICES.index(self.theme.choice))
         self.keys_button = QPushButton("Keys…")
         self.keys_button.setAccessibleName("Keys")
         self.keys_button.setToolTip("The keyboard shortcuts")
@@ -249,6 +260,7 @@ class TicketWindow(QMainWindow):
             self.flatten_button,
             self.journal_button,
             self.keys_button,
+            self.appearance,
         ):
             actions.addWidget(button)
         outer.addLayout(actions)
@@ -318,6 +330,8 @@ class TicketWindow(QMainWindow):
         self.connect_button.clicked.connect(self.sign_in)
         self.practice_button.clicked.connect(lambda: self.start(None))
         keys.install(self)
+        self.theme.changed.connect(self.restyle)
+        self.appearance.currentIndexChanged.connect(self._on_appearance_chosen)
         self.keys_button.clicked.connect(lambda: keys.KeysDialog(self).open())
         self._penalty_timer = QTimer(self, interval=250)
         self._penalty_timer.timeout.connect(self._on_penalty_tick)
@@ -404,7 +418,9 @@ class TicketWindow(QMainWindow):
 
     def _on_failed(self, message: str) -> None:
         self.state.setText("Error")
-        self.outcome.setText(f"<span style='color:{ERROR_COLOUR}'>{html.escape(message)}</span>")
+        self.outcome.setText(
+            f"<span style='color:{theme.text.error}'>{html.escape(message)}</span>"
+        )
         self._update_place()  # an order in flight ends only with its own outcome
 
     def _on_account_changed(self, index: int) -> None:
@@ -606,7 +622,7 @@ class TicketWindow(QMainWindow):
         ]
         self.confirm.reject()
         self.outcome.setText(
-            f"<span style='color:{WARNING_COLOUR}'>The {' and '.join(what)} changed while the "
+            f"<span style='color:{theme.text.warning}'>The {' and '.join(what)} changed while the "
             "confirmation was open: nothing was sent. Check the ticket and place again.</span>"
         )
 
@@ -632,7 +648,7 @@ class TicketWindow(QMainWindow):
         evaluation = self.vm.evaluation
         allowed = self.place_allowed()
         self.place_button.setEnabled(allowed)
-        side = BUY_COLOUR if self.vm.draft.action is Action.BUY else SELL_COLOUR
+        side = theme.BUY_FILL if self.vm.draft.action is Action.BUY else theme.SELL_FILL
         style = f"QPushButton#place:enabled {{ background: {side}; }}"
         if self.place_button.styleSheet() != style:  # re-styling is costly: only on a change
             self.place_button.setStyleSheet(style)
@@ -652,6 +668,18 @@ class TicketWindow(QMainWindow):
             self.place_button.setText(text)
 
     # -- placing --
+
+    def _on_appearance_chosen(self, index: int) -> None:
+        choice = CHOICES[index]
+        self.settings.setValue("appearance", choice)
+        self.theme.set_choice(choice)
+
+    def restyle(self) -> None:
+        """The scheme changed: redraw what holds colours of its own."""
+        self.quote_bar.restyle()
+        self.vm.refresh()  # notes, plan and Place take the new colours
+        if self.state.styleSheet():
+            self.state.setStyleSheet(f"color: {theme.text.error}; font-weight: bold;")
 
     def focus_contract(self) -> None:
         self.symbol.setFocus()
@@ -818,7 +846,7 @@ class TicketWindow(QMainWindow):
             self.safety.watch_unknown(request, evaluation)
         if outcome.status in (Status.REJECTED, Status.PENALISED, Status.NOT_PLACED):
             self.guard.forget(self._guard_key)
-        colour = OUTCOME_COLOURS[outcome.status]
+        colour = getattr(theme.text, OUTCOME_COLOURS[outcome.status])
         text = f"<b style='color:{colour}'>{outcome.status.value.replace('_', ' ').upper()}</b> "
         if outcome.status is Status.PLACED:
             legs = " · ".join(
@@ -832,7 +860,7 @@ class TicketWindow(QMainWindow):
         else:
             text += html.escape(outcome.message)
         if outcome.latency_ms is not None:
-            text += f" <span style='color:gray'>({outcome.latency_ms:.0f} ms)</span>"
+            text += f" <span style='color:{theme.text.muted}'>({outcome.latency_ms:.0f} ms)</span>"
         self.outcome.setText(text)
         self.orders.show_outcome(outcome)
         if outcome.status is Status.PENALISED:
@@ -851,7 +879,7 @@ class TicketWindow(QMainWindow):
             self._on_connected_state()  # also shows a renewed token's new expiry
         else:
             self.state.setText(f"Connection lost: {message}")
-            self.state.setStyleSheet(f"color: {ERROR_COLOUR}; font-weight: bold;")
+            self.state.setStyleSheet(f"color: {theme.text.error}; font-weight: bold;")
         self._update_place()
 
     def _on_connected_state(self) -> None:
