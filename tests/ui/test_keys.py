@@ -52,3 +52,21 @@ def test_the_shortcut_list_is_one_click_away(qtbot, window):
 
 def _visible():
     return [w for w in QApplication.allWidgets() if w.isVisible()]
+
+
+def test_a_fresh_window_shows_no_red_error_until_the_trader_types(qtbot, window):
+    from ticket.ui import theme
+    from ticket.ui.widgets import FieldNote
+
+    def red_notes():
+        return [
+            n.text()
+            for n in window.findChildren(FieldNote)
+            if n.isVisible() and theme.text.error in n.styleSheet()
+        ]
+
+    hints = [n.text() for n in window.findChildren(FieldNote) if n.isVisible()]
+    assert "Enter the limit price." in hints  # said, as a hint
+    assert red_notes() == []
+    type_into(qtbot, find(window, "Quantity").lineEdit(), "2")
+    assert "Enter the limit price." in red_notes()

@@ -177,7 +177,10 @@ class EntryPanel(QGroupBox):
         binder.combo(self.tif, "time_in_force", TIFS)
         binder.line(self.text, "text")
         self.expire.dateTimeChanged.connect(self._on_expire_changed)
-        self._on_expire_changed(self.expire.dateTime())
+        # the field's starting value is the program's, not an edit
+        vm.update(
+            expire_time=datetime.fromtimestamp(self.expire.dateTime().toSecsSinceEpoch(), UTC)
+        )
         vm.field_changed.connect(self._on_field_changed)
         vm.evaluated.connect(self.show_evaluation)
 

@@ -35,6 +35,7 @@ class TicketViewModel(QObject):
         super().__init__(parent)
         self.risk = risk or RiskSettings()
         self.draft = Draft()
+        self.touched = False  # the trader has edited something
         self.instrument: Instrument | None = None
         self.market = MarketView()
         # An exit a unit switch had to clear (a price with no entry yet), kept until the distance
@@ -50,6 +51,7 @@ class TicketViewModel(QObject):
         """An edit from a widget. A new exit unit rewrites the distance so the exit stays put."""
         if getattr(self.draft, name) == value:
             return
+        self.touched = True
         leg = UNIT_LEGS.get(name)
         if leg is not None and isinstance(value, DistanceUnit):
             self._switch_unit(leg, value)

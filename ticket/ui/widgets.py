@@ -65,6 +65,8 @@ class FieldNote(QLabel):
         self.setWordWrap(True)
         self.setVisible(False)
         self.setObjectName("fieldNote")
+        # True while nobody has typed anything: what is missing is a hint, not a red error
+        self.quiet: Callable[[], bool] = lambda: False
 
     def show_problems(self, problems: tuple[Problem, ...]) -> None:
         if not problems:
@@ -77,6 +79,8 @@ class FieldNote(QLabel):
             else (Severity.WARNING)
         )
         colour = theme.text.error if worst is Severity.ERROR else theme.text.warning
+        if worst is Severity.ERROR and self.quiet():
+            colour = theme.text.muted
         self.setStyleSheet(f"color: {colour};")
         self.setText("\n".join(p.message for p in problems))
         self.setProperty("severity", worst.value)

@@ -124,6 +124,9 @@ class TicketWindow(QMainWindow):
         self._card_sent = False
         self.safety = SafetyController(self, self.journal)
         self._build()
+        for note in self.findChildren(FieldNote):
+            if note is not self.contract_note:  # a contract typed and not found is no hint
+                note.quiet = lambda: not self.vm.touched
         self._connect_signals()
         self._show_environment(None)
         self.vm.refresh()
