@@ -319,8 +319,32 @@ def test_the_generated_lines_reached_every_kind_of_ending():
     )
 
 
-def test_three_hundred_generated_orders_sent_for_real_are_all_valid_on_the_server(sim, ticket):
+@pytest.fixture
+def sim_without_sign_in_limits():
+    """300 command lines are 300 sign-ins where no keyring keeps the session between them:
+    this test is about what reaches the server, not about Tradovate's sign-in limits."""
+    from ticket.sim.auth import AuthRules
+    from ticket.sim.server import Simulator
+
+    rules = AuthRules(sign_ins_per_minute=None, max_sessions=None)
+    with Simulator(seed=7, auth_rules=rules) as simulator:
+        yield simulator
+
+
+def test_three_hundred_generated_orders_sent_for_real_are_all_valid_on_the_server(
+    sim_without_sign_in_limits, monkeypatch, capsys
+):
     import random
+
+    sim = sim_without_sign_in_limits
+    monkeypatch.setenv("TICKET_USERNAME", "sim")
+    monkeypatch.setenv("TICKET_PASSWORD", "sim")
+    monkeypatch.setenv("TICKET_MD_URL", sim.md_url)
+
+    def ticket(*args):
+        code = main(list(args), stdin=io.StringIO(""))
+        out, err = capsys.readouterr()
+        return code, out, err
 
     rng = random.Random(int(os.environ.get("TICKET_TEST_SEED", "20261125")))
     codes: dict[int, int] = {}
