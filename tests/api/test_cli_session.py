@@ -11,6 +11,7 @@ import keyring.errors
 import pytest
 from jaraco.classes import properties
 
+from tests.conftest import ISSUED_SECRETS
 from ticket.cli import main
 from ticket.sim.auth import AuthRules
 from ticket.sim.server import Simulator
@@ -120,6 +121,7 @@ def test_a_sign_in_penalty_is_counted_down_and_resent_once(no_keyring, ticket):
     with Simulator(seed=1, auth_rules=rules) as sim:
         assert ticket(sim, "accounts")[0] == 0
         code, out, err = ticket(sim, "accounts")
+        ISSUED_SECRETS.update(sim._tokens)
     assert code == 0 and "SIM1" in out
     assert "Tradovate asks to wait before signing in again" in err and "resending now" in err
     assert sim.requests(SIGN_IN)[-1].body["p-ticket"]

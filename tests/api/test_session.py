@@ -9,6 +9,7 @@ from datetime import timedelta
 
 import pytest
 
+from tests.conftest import ISSUED_SECRETS
 from tests.fakeclock import FakeClock, dated_by
 from ticket.broker import errors
 from ticket.broker.client import TradovateClient, make_http_client
@@ -39,6 +40,7 @@ def make_sim(clock):
     yield make
     for sim in made:
         sim.stop()
+        ISSUED_SECRETS.update(sim._tokens)  # the suite's last test looks for them in files
 
 
 @pytest.fixture

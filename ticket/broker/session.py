@@ -61,10 +61,9 @@ class Session(BaseModel):
     @property
     def act_at(self) -> datetime:
         """Server time of the next renewal (or, once stalled, of the one sign-in)."""
-        if self.stalled:
-            planned = self.expires_at - min(FINAL_SIGN_IN, self.margin)
-        else:
-            planned = self.expires_at - self.margin
+        if self.stalled:  # a sign-in, not a renewal: the spacing of renewals does not apply
+            return self.expires_at - min(FINAL_SIGN_IN, self.margin)
+        planned = self.expires_at - self.margin
         if self.renewed_at is not None:
             planned = max(planned, self.renewed_at + SPACING)
         return planned

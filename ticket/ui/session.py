@@ -2,6 +2,8 @@
 
 All broker calls go through `TaskRunner`s; results come back as signals on the GUI thread.
 Orders have their own single-thread runner, so two orders can never be in flight at once.
+The session is renewed on the schedule the client keeps: a timer asks whether it is due, which
+costs no request, and renews off the GUI thread when it is.
 """
 
 from __future__ import annotations
@@ -11,15 +13,22 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 
 from ticket.broker.contracts import ResolvedContract, resolve_contract
 from ticket.broker.errors import describe_error
 from ticket.broker.models import Account, Contract
 from ticket.broker.orders import Outcome, Status, submit_oso
+from ticket.broker.session import EventKind, SessionEvent
 from ticket.credentials import Credentials
 from ticket.domain.orders import PlaceOsoRequest
-from ticket.services import Connection, Environment, market_data_url, open_connection
+from ticket.services import (
+    Connection,
+    Environment,
+    market_data_url,
+    open_connection,
+    start_session,
+)
 from ticket.ui.quotes import QuoteFeed
 from ticket.ui.tasks import TaskRunner
 
@@ -35,6 +44,12 @@ class SessionController(QObject):
     contract_failed = Signal(str, str)  # text typed, message
     suggestions = Signal(str, list)  # text typed, list[Contract]
     order_done = Signal(object)  # Outcome
+    # The session, for the window to show:
+    token_changed = Signal(object)  # datetime: the token's end on the local clock, after a
+    #   sign-in, a renewal, or taking up the session the command line shares
+    session_note = Signal(str)  # a renewal did not extend the token: what happens instead
+    sign_in_wait = Signal(float)  # seconds left of a sign-in penalty, each second; 0: resending
+    sign_in_stopped = Signal(str)  # a captcha stopped sign-ins: what the trader must do
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -49,6 +64,10 @@ class SessionController(QObject):
         self.stale_answers = 0  # look-up answers dropped because a newer question was asked
         self.orders = TaskRunner(threads=1, parent=self)
         self.reconcile_delays: tuple[float, ...] = (0.0, 0.5, 1.5)  # look-ups after a lost answer
+        self.renewal_timer = QTimer(self, interval=5_000)
+        self.renewal_timer.timeout.connect(self._check_renewal)
+        self.renewing = False
+        self.renewal_checks = 0  # timer ticks handled, renewal or not
 
     @property
     def environment(self) -> Environment | None:
@@ -56,8 +75,8 @@ class SessionController(QObject):
 
     @property
     def token_expires(self) -> datetime | None:
-        session = self.connection.client.session if self.connection else None
-        return session.expires_at if session else None
+        """The token's end on the local clock (the server's expiry, less the clocks' offset)."""
+        return self.connection.client.auth.expires_local() if self.connection else None
 
     def _run(
         self,
@@ -71,6 +90,7 @@ class SessionController(QObject):
         """Open a connection (None: start the embedded simulator) and sign in, off the GUI
         thread. Replaces the current connection; the old one is closed on the worker."""
         old, self.connection = self.connection, None
+        self.renewal_timer.stop()
         self.feed.stop()
         self.accounts = []
         self.resolving = None
@@ -83,8 +103,9 @@ class SessionController(QObject):
             if old is not None:
                 old.close()
             connection = self.opener(url)
+            connection.client.auth.on_event = lambda event: self._relay(event, generation)
             try:
-                connection.client.sign_in(credentials)
+                start_session(connection, credentials.username, lambda: credentials)
                 return connection, connection.client.accounts()
             except BaseException:
                 connection.close()
@@ -98,9 +119,41 @@ class SessionController(QObject):
             self.connection = connection
             self.accounts = accounts
             self.feed.start(market_data_url(connection), self._md_token)
+            self.renewal_timer.start()
             self.connected.emit(connection.environment, accounts)
 
         self._run(work, done)
+
+    def _relay(self, event: SessionEvent, generation: int) -> None:
+        """On the thread that made the call: signals reach the window on the GUI thread."""
+        if generation != self._generation:
+            return  # a connection being replaced
+        if event.kind is EventKind.WAITING:
+            self.sign_in_wait.emit(event.seconds)
+        elif event.kind is EventKind.CAPTCHA:
+            self.sign_in_stopped.emit(event.message)
+        else:
+            if event.kind is EventKind.NOT_EXTENDED:
+                self.session_note.emit(event.message)
+            self.token_changed.emit(event.expires_local)
+
+    def _check_renewal(self) -> None:
+        connection = self.connection
+        if connection is None or self.renewing or not connection.client.auth.renewal_due():
+            self.renewal_checks += 1
+            return
+        self.renewing = True
+
+        def finish(_: object = None) -> None:
+            self.renewing = False
+            self.renewal_checks += 1
+
+        def fail(exc: BaseException) -> None:
+            finish()
+            if connection is self.connection:
+                self.failed.emit(f"The session could not be renewed: {describe_error(exc)}")
+
+        self._run(connection.client.auth.ensure_fresh, finish, fail)
 
     def _md_token(self) -> str | None:
         """Read on the socket thread at each connect, so a renewed token is used."""
@@ -201,6 +254,7 @@ class SessionController(QObject):
         )
 
     def close(self) -> None:
+        self.renewal_timer.stop()
         self.feed.stop()
         self.tasks.wait(5000)
         self.orders.wait(15000)
