@@ -92,9 +92,18 @@ def _log_to_the_session_folder(tmp_path_factory):
 
 @pytest.fixture
 def sim():
+    from ticket.credentials import KeyringStore, KeyringUnavailable
+    from ticket.sim.auth import AuthRules
     from ticket.sim.server import Simulator
 
-    with Simulator(seed=7) as simulator:
+    # Every sign-in rule is on. Only without a keyring, where each command signs in (as the
+    # command line then says) and one test runs 300 of them, are sign-ins not rate-limited.
+    rules = None
+    try:
+        KeyringStore().check()
+    except KeyringUnavailable:
+        rules = AuthRules(sign_ins_per_minute=None)
+    with Simulator(seed=7, auth_rules=rules) as simulator:
         simulator.users[FAKE_USER] = FAKE_PASSWORD
         yield simulator
         ISSUED_SECRETS.update(simulator._tokens)

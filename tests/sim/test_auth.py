@@ -107,6 +107,9 @@ def test_a_sign_in_past_the_session_cap_revokes_the_oldest_session(http, clock):
         assert sim.auth.revocations == 1
 
 
-def test_the_default_rules_are_on(sim):
-    rules = sim.auth.rules
-    assert rules.sign_ins_per_minute and rules.max_sessions and rules.renewal_extends
+def test_the_simulators_rules_are_on_unless_a_test_turns_one_off():
+    rules = AuthRules()
+    assert rules.sign_ins_per_minute == 10 and rules.max_sessions == 2 and rules.renewal_extends
+    assert rules.token_lifetime == timedelta(minutes=90)
+    with Simulator() as sim:
+        assert sim.auth.rules == rules
