@@ -78,7 +78,6 @@ OSO_REFUSALS = [
     ({"bracket2": {"action": "Sell", "orderType": "Limit", "price": 5994.1}}, "InvalidPrice"),
     ({"bracket2": {"action": "Sell", "orderType": "QTS"}}, "Unsupported"),
     ({"bracket2": {"action": "Sell", "orderType": "Bracket"}}, "UnknownReason"),
-    ({"bracket2": "Limit 5994"}, "UnknownReason"),
     ({"symbol": "XXZ9"}, "InvalidContract"),
     ({"accountId": 5}, "UnknownReason"),
     ({"accountSpec": "DEMO1"}, "UnknownReason"),

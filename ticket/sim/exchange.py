@@ -4,6 +4,10 @@ that follow Tradovate's states.
 Entries work and fill when price allows; OSO legs are Suspended until their entry fills, then
 work with the entry's filled quantity; one leg filling cancels the other. Fills move positions
 and cash. All state sits behind one lock: the HTTP threads and the price thread share it.
+
+The book is indexed by contract, so the work of a placement does not grow with the book: a
+new order is checked against the quote on its own (orders already working were checked at
+that quote before), and a price move checks the working orders of the contract that moved.
 """
 
 from __future__ import annotations
@@ -35,6 +39,8 @@ from ticket.sim.entities import SimOrder, SimPosition, iso, trade_date
 from ticket.sim.faults import Faults
 
 SIM_STARTING_CASH = Decimal(50000)
+MAX_ORDER_QTY = 10_000  # the practice account's per-order limit
+MAX_PRICE = Decimal(10**9)  # no futures contract trades near a billion: a typo, not a price
 
 
 class Refused(Exception):
@@ -81,6 +87,11 @@ class Exchange:
         self.orders: dict[int, SimOrder] = {}
         self.commands: list[dict[str, object]] = []
         self.fills: list[dict[str, object]] = []
+        self.commands_by_order: dict[int, list[dict[str, object]]] = {}
+        self.fills_by_order: dict[int, list[dict[str, object]]] = {}
+        # contract id -> its orders that may be Working; one that is no longer is dropped
+        # when next met
+        self._books: dict[int, dict[int, SimOrder]] = {}
         self.positions: dict[int, SimPosition] = {}
         self.listeners: list[Callable[[SimContract], None]] = []
 
@@ -115,9 +126,8 @@ class Exchange:
                         listener(contract)
 
     def _moved(self, contract: SimContract) -> None:
-        for order in self.orders.values():
-            if order.contract is contract:
-                order.held = False
+        for order in self._books.get(contract.id, {}).values():
+            order.held = False
         self._evaluate(contract)
         for listener in self.listeners:
             listener(contract)
@@ -150,6 +160,8 @@ class Exchange:
         number = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
         if not number.is_finite():
             raise Refused(FailureReason.INVALID_PRICE, f"{key} must be a number")
+        if abs(number) > MAX_PRICE:
+            raise Refused(FailureReason.INVALID_PRICE, f"{key} {value} is beyond any price")
         return number
 
     def _price(self, body: dict[str, Any], key: str, contract: SimContract) -> Decimal | None:
@@ -245,12 +257,18 @@ class Exchange:
         if cl_ord_id or (kind == "New" and order.cl_ord_id):
             command["clOrdId"] = cl_ord_id or order.cl_ord_id
         self.commands.append(command)
+        self.commands_by_order.setdefault(order.id, []).append(command)
         return command_id
 
     def _quantity(self, body: dict[str, Any]) -> int:
         qty = body.get("orderQty")
         if not isinstance(qty, int) or isinstance(qty, bool) or qty <= 0:
             raise Refused(FailureReason.UNKNOWN_REASON, "Violation: orderQty must be above 0")
+        if qty > MAX_ORDER_QTY:
+            raise Refused(
+                FailureReason.MAX_ORDER_QTY_LIMIT_REACHED,
+                f"orderQty {qty} is above the limit of {MAX_ORDER_QTY:,} contracts per order",
+            )
         return qty
 
     @staticmethod
@@ -294,7 +312,7 @@ class Exchange:
             for order in (entry, *legs):
                 self._register(order)
             entry.legs = [o.id for o in legs]
-            self._evaluate(contract)
+            self._evaluate(contract, [entry])
             result: dict[str, object] = {"orderId": entry.id, "oso1Id": legs[0].id}
             if len(legs) == 2:
                 result["oso2Id"] = legs[1].id
@@ -305,6 +323,11 @@ class Exchange:
             bid, ask, _ = self.quote(order.contract)
             order.peg = peg_from_stop(order.stop_price, bid if order.action is Action.SELL else ask)
         self.orders[order.id] = order
+        self._track(order)
+
+    def _track(self, order: SimOrder) -> None:
+        if order.status is OrdStatus.WORKING:
+            self._books.setdefault(order.contract.id, {})[order.id] = order
 
     def place_order(self, body: dict[str, Any]) -> dict[str, object]:
         with self.lock:
@@ -321,7 +344,7 @@ class Exchange:
                 automated=bool(body.get("isAutomated")),
             )
             self._register(order)
-            self._evaluate(contract)
+            self._evaluate(contract, [order])
             return {"orderId": order.id}
 
     def _working(self, order_id: object) -> SimOrder:
@@ -356,14 +379,17 @@ class Exchange:
             order.price = price or order.price
             order.stop_price = stop or order.stop_price
             order.version_id = self._command(order, "Modify", bool(body.get("isAutomated")))
-            self._evaluate(order.contract)
+            self._evaluate(order.contract, [order])
             return {"commandId": order.version_id}
 
     def liquidate(self, body: dict[str, Any]) -> dict[str, object]:
         with self.lock:
             if body.get("accountId") != SIM_ACCOUNT_ID:
                 raise Refused(FailureReason.UNKNOWN_REASON, "Access is denied")
-            contract = self.catalog.contracts.get(body.get("contractId"))  # type: ignore[arg-type]
+            contract_id = body.get("contractId")
+            contract = (
+                self.catalog.contracts.get(contract_id) if isinstance(contract_id, int) else None
+            )
             if contract is None:
                 raise Refused(FailureReason.INVALID_CONTRACT, "Unknown contract")
             for order in self.orders.values():
@@ -381,7 +407,7 @@ class Exchange:
                 OrdStatus.WORKING,
             )
             self._register(order)
-            self._evaluate(contract)
+            self._evaluate(contract, [order])
             return {"orderId": order.id}
 
     # -- matching --
@@ -407,23 +433,26 @@ class Exchange:
             return touch
         return None
 
-    def _evaluate(self, contract: SimContract) -> None:
+    def _evaluate(self, contract: SimContract, orders: list[SimOrder] | None = None) -> None:
+        """Fill what the quote allows among `orders` (all the contract's working orders after
+        a move), oldest first, then among the legs those fills set working, and so on."""
+        book = self._books.get(contract.id, {})
+        pending = list(book.values()) if orders is None else orders
         for _ in range(10):
-            progressed = False
-            working = [
-                o
-                for o in self.orders.values()
-                if o.contract is contract and o.status is OrdStatus.WORKING and not o.held
-            ]
-            for order in sorted(working, key=lambda o: o.id):
-                if order.status is not OrdStatus.WORKING or order.held:
-                    continue  # filled or cancelled earlier in this pass
+            filled = []
+            for order in sorted(pending, key=lambda o: o.id):
+                if order.status is not OrdStatus.WORKING:
+                    book.pop(order.id, None)  # filled or cancelled, perhaps earlier in this pass
+                    continue
+                if order.held:
+                    continue
                 price = self._fill_price(order)
                 if price is not None:
                     self._fill(order, price)
-                    progressed = True
-            if not progressed:
+                    filled.append(order)
+            if not filled:
                 return
+            pending = [self.orders[i] for order in filled for i in order.legs]
 
     def _fill(self, order: SimOrder, price: Decimal) -> None:
         qty = order.qty - order.filled
@@ -436,20 +465,20 @@ class Exchange:
         order.fill_value += price * qty
         order.status = OrdStatus.FILLED if order.filled >= order.qty else OrdStatus.WORKING
         now = self.clock()
-        self.fills.append(
-            {
-                "id": self.new_id(),
-                "orderId": order.id,
-                "contractId": order.contract.id,
-                "timestamp": iso(now),
-                "tradeDate": trade_date(now),
-                "action": order.action.value,
-                "qty": qty,
-                "price": float(price),
-                "active": True,
-                "finallyPaired": 0,
-            }
-        )
+        fill: dict[str, object] = {
+            "id": self.new_id(),
+            "orderId": order.id,
+            "contractId": order.contract.id,
+            "timestamp": iso(now),
+            "tradeDate": trade_date(now),
+            "action": order.action.value,
+            "qty": qty,
+            "price": float(price),
+            "active": True,
+            "finallyPaired": 0,
+        }
+        self.fills.append(fill)
+        self.fills_by_order.setdefault(order.id, []).append(fill)
         self._book(order, qty, price, now)
         if order.legs:
             self._activate_legs(order)
@@ -473,6 +502,7 @@ class Exchange:
                     self.commands[-1]["commandStatus"] = "ExecutionRejected"
                     continue
                 leg.status = OrdStatus.WORKING
+                self._track(leg)
             if leg.status is OrdStatus.WORKING and leg.qty != entry.filled:
                 leg.qty = entry.filled
                 leg.version_id = self._command(leg, "Modify", False)

@@ -1,67 +1,82 @@
 """The simulator's market-data websocket: Tradovate's frame protocol, quotes from the price
-process, and switches for tests (refuse: not entitled; stall: stale feed; drop: cut sockets)."""
+process, and switches for tests (refuse: not entitled; stall: stale feed; drop: cut sockets).
+
+It runs on the simulator's event loop (`transport.py` serves it at `/md/v1/websocket`): no
+thread per socket. `publish` is the exchange's listener and runs on whichever thread moved the
+price, holding the exchange lock; it only renders the quote and hands it to the loop, so no
+socket is ever written while the lock is held. Each socket has a bounded send queue: a client
+that stops reading is closed with a close frame when its queue is full, and nothing else waits.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
-import threading
+import logging
 import time
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
 
-from websockets.exceptions import ConnectionClosed
-from websockets.sync.server import Server, ServerConnection, serve
+from aiohttp import WSCloseCode, WSMsgType, web
 
 from ticket.sim.catalog import SimContract
 from ticket.sim.entities import iso
 from ticket.sim.exchange import Exchange
 
+log = logging.getLogger(__name__)
+
 SERVER_HEARTBEAT = 2.5
+SEND_QUEUE = 1000  # frames waiting for one socket; a client this far behind is not reading
+CLOSE_GRACE = 10.0  # how long a closed slow client has to read up to the close frame
+MAX_MESSAGE = 64 * 1024  # a request frame; Tradovate's are a few hundred bytes
+TOO_SLOW = "The client does not read its quotes"
+
+
+@dataclass(eq=False)
+class _Client:
+    ws: web.WebSocketResponse
+    request: web.Request
+    queue: asyncio.Queue[str] = field(default_factory=lambda: asyncio.Queue(SEND_QUEUE))
+    contracts: set[int] = field(default_factory=set)
+    authorized: bool = False
+    closing: bool = False
+    goodbye: asyncio.Future[None] | None = None
 
 
 class MarketDataServer:
-    def __init__(
-        self,
-        exchange: Exchange,
-        token_valid: Callable[[str], bool],
-        host: str = "127.0.0.1",
-        port: int = 0,
-    ) -> None:
+    def __init__(self, exchange: Exchange, token_valid: Callable[[str], bool]) -> None:
         self.exchange = exchange
         self._token_valid = token_valid
-        self._lock = threading.Lock()
-        self._subscribers: dict[ServerConnection, set[int]] = {}
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._clients: set[_Client] = set()
+        self._wanted: frozenset[int] = frozenset()  # contracts someone subscribes to
         self.refuse = False  # answer subscriptions as a login without market data
         self.stall = False  # keep the socket open but send no quotes
         self.client_heartbeats: list[float] = []  # time.monotonic() of each "[]" received
         self.published: dict[int, float] = {}  # contract id -> perf_counter of last publish
-        self._server: Server = serve(self._handle, host, port, compression=None, ping_interval=None)
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, name="sim-md", daemon=True
-        )
+        self.closed_slow = 0  # sockets closed because they fell behind
         exchange.listeners.append(self.publish)
 
+    def attach(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._loop = loop
+
     @property
-    def url(self) -> str:
-        host, port = self._server.socket.getsockname()[:2]
-        return f"ws://{host}:{port}/v1/websocket"
-
-    def start(self) -> None:
-        self._thread.start()
-
-    def stop(self) -> None:
-        self.drop()
-        self._server.shutdown()
-        self._thread.join(timeout=5)
+    def sockets(self) -> int:
+        """Open market-data sockets."""
+        return len(self._clients)
 
     def drop(self) -> None:
         """Cut every connection without a close frame, as a network fault would."""
-        with self._lock:
-            sockets = list(self._subscribers)
-        for socket in sockets:
-            socket.close_socket()
+        if self._loop is not None and self._loop.is_running():
+            asyncio.run_coroutine_threadsafe(self._drop(), self._loop).result(5)
+
+    async def _drop(self) -> None:
+        for client in list(self._clients):
+            transport = client.request.transport
+            if transport is not None:
+                transport.abort()
 
     # -- publishing --
 
@@ -79,97 +94,148 @@ class MarketDataServer:
             },
         }
 
+    def _quote_frame(self, contract: SimContract) -> str:
+        return "a" + json.dumps([{"e": "md", "d": {"quotes": [self.quote_wire(contract)]}}])
+
     def publish(self, contract: SimContract) -> None:
-        if self.stall:
+        loop = self._loop
+        if self.stall or loop is None or contract.id not in self._wanted:
             return
-        with self._lock:
-            targets = [s for s, ids in self._subscribers.items() if contract.id in ids]
-        if not targets:
-            return
-        frame = "a" + json.dumps([{"e": "md", "d": {"quotes": [self.quote_wire(contract)]}}])
+        frame = self._quote_frame(contract)
         self.published[contract.id] = time.perf_counter()
-        for socket in targets:
-            with contextlib.suppress(ConnectionClosed):
-                socket.send(frame)
+        with contextlib.suppress(RuntimeError):  # the loop closed: the simulator stopped
+            loop.call_soon_threadsafe(self._fan_out, contract.id, frame)
+
+    def _fan_out(self, contract_id: int, frame: str) -> None:
+        for client in list(self._clients):
+            if contract_id in client.contracts:
+                self._send(client, frame)
+
+    def _send(self, client: _Client, frame: str) -> None:
+        if client.closing:
+            return
+        try:
+            client.queue.put_nowait(frame)
+        except asyncio.QueueFull:
+            self._close_slow(client)
+
+    def _close_slow(self, client: _Client) -> None:
+        client.closing = True
+        self.closed_slow += 1
+        self._forget(client)
+        log.info("closing a market-data socket that fell %d frames behind", SEND_QUEUE)
+        client.goodbye = asyncio.ensure_future(self._goodbye(client))
+
+    async def _goodbye(self, client: _Client) -> None:
+        """The close frame goes out after what the socket already holds, and the connection
+        closes once the client has read it all; one still not reading after the grace period
+        is cut, whatever it has not read."""
+        with contextlib.suppress(TimeoutError, ConnectionError):
+            await asyncio.wait_for(
+                client.ws.close(
+                    code=WSCloseCode.POLICY_VIOLATION, message=TOO_SLOW.encode(), drain=False
+                ),
+                CLOSE_GRACE,
+            )
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + CLOSE_GRACE
+        while client.request.transport is not None and loop.time() < deadline:
+            await asyncio.sleep(0.05)
+        transport = client.request.transport
+        if transport is not None:
+            transport.abort()
+
+    def _forget(self, client: _Client) -> None:
+        self._clients.discard(client)
+        self._wanted = frozenset(i for c in self._clients for i in c.contracts)
 
     # -- one connection --
 
-    def _handle(self, socket: ServerConnection) -> None:
-        with self._lock:
-            self._subscribers[socket] = set()
-        authorized = False
-        last_sent = time.monotonic()
+    async def handle(self, request: web.Request) -> web.WebSocketResponse:
+        ws = web.WebSocketResponse(
+            timeout=CLOSE_GRACE, heartbeat=None, compress=False, max_msg_size=MAX_MESSAGE
+        )
+        await ws.prepare(request)
+        client = _Client(ws, request)
+        self._clients.add(client)
+        writer = asyncio.ensure_future(self._write(client))
         try:
-            socket.send("o")
-            while True:
-                try:
-                    message = str(socket.recv(timeout=0.2))
-                except TimeoutError:
-                    if time.monotonic() - last_sent > SERVER_HEARTBEAT:
-                        socket.send("h")
-                        last_sent = time.monotonic()
+            self._send(client, "o")
+            async for message in ws:
+                if message.type is not WSMsgType.TEXT:
                     continue
-                if message == "[]":
+                if message.data == "[]":
                     self.client_heartbeats.append(time.monotonic())
                     continue
-                reply = self._request(socket, message, authorized)
-                if reply is None:
-                    continue
-                if reply.get("i") == 0 and reply.get("s") == 200:
-                    authorized = True
-                follow = reply.pop("_then", None)  # the snapshot goes after the answer
-                socket.send("a" + json.dumps([reply]))
-                last_sent = time.monotonic()
-                if follow is not None:
-                    socket.send(follow)
-        except ConnectionClosed:
-            pass
+                for frame in self._request(client, message.data):
+                    self._send(client, frame)
         finally:
-            with self._lock:
-                self._subscribers.pop(socket, None)
+            self._forget(client)
+            if client.goodbye is not None:
+                await client.goodbye  # the connection stays read until the close is answered
+            writer.cancel()
+            with contextlib.suppress(asyncio.CancelledError, ConnectionError):
+                await writer
+        return ws
 
-    def _request(
-        self, socket: ServerConnection, message: str, authorized: bool
-    ) -> dict[str, Any] | None:
+    async def _write(self, client: _Client) -> None:
+        """Sends the client's queue in order; an `h` heartbeat when nothing went for a while."""
+        while not client.closing:
+            try:
+                frame = await asyncio.wait_for(client.queue.get(), SERVER_HEARTBEAT)
+            except TimeoutError:
+                frame = "h"
+            if client.closing:
+                return
+            await client.ws.send_str(frame)
+
+    def _request(self, client: _Client, message: str) -> list[str]:
+        """The frames that answer one request: the response, then any snapshot."""
         parts = message.split("\n", 3)
         if len(parts) < 2:
-            return None
-        endpoint, request_id = parts[0], int(parts[1]) if parts[1].isdigit() else -1
+            return []
+        endpoint = parts[0]
+        request_id = int(parts[1]) if parts[1].isdigit() and len(parts[1]) < 10 else -1
         body = parts[3] if len(parts) > 3 else ""
+
+        def reply(status: int, data: object = None) -> str:
+            answer: dict[str, object] = {"s": status, "i": request_id}
+            if data is not None:
+                answer["d"] = data
+            return "a" + json.dumps([answer])
+
         if endpoint == "authorize":
-            ok = self._token_valid(body.strip())
-            return {
-                "s": 200 if ok else 401,
-                "i": request_id,
-                **({} if ok else {"d": "Access is denied"}),
-            }
-        if not authorized:
-            return {"s": 401, "i": request_id, "d": "Not authorized"}
+            client.authorized = self._token_valid(body.strip())
+            return [reply(200) if client.authorized else reply(401, "Access is denied")]
+        if not client.authorized:
+            return [reply(401, "Not authorized")]
         try:
-            symbol = str(json.loads(body or "{}").get("symbol", ""))
-        except ValueError:
-            return {"s": 400, "i": request_id, "d": "Invalid JSON"}
-        contract = self.exchange.catalog.by_name.get(symbol)
+            request = json.loads(body or "{}")
+        except (ValueError, RecursionError):
+            return [reply(400, "Invalid JSON")]
+        if not isinstance(request, dict):
+            return [reply(400, "A JSON object is required")]
+        contract = self._contract(request.get("symbol"))
         if endpoint == "md/subscribeQuote":
             if self.refuse:
-                return {
-                    "s": 403,
-                    "i": request_id,
-                    "d": "Market data is not available: no market data subscription",
-                }
+                return [reply(403, "Market data is not available: no market data subscription")]
             if contract is None:
-                return {"s": 404, "i": request_id, "d": f"Unknown symbol {symbol}"}
-            with self._lock:
-                self._subscribers[socket].add(contract.id)
-            reply: dict[str, Any] = {"s": 200, "i": request_id, "d": {}}
-            if not self.stall:
-                with self.exchange.lock:
-                    snapshot = self.quote_wire(contract)
-                reply["_then"] = "a" + json.dumps([{"e": "md", "d": {"quotes": [snapshot]}}])
-            return reply
+                return [reply(404, f"Unknown symbol {str(request.get('symbol'))[:64]}")]
+            client.contracts.add(contract.id)
+            self._wanted = self._wanted | {contract.id}
+            if self.stall:
+                return [reply(200, {})]
+            # read after the subscription is in place: a move from now on is also published
+            return [reply(200, {}), self._quote_frame(contract)]
         if endpoint == "md/unsubscribeQuote":
-            with self._lock:
-                if contract is not None:
-                    self._subscribers[socket].discard(contract.id)
-            return {"s": 200, "i": request_id, "d": {}}
-        return {"s": 404, "i": request_id, "d": f"Unknown endpoint {endpoint}"}
+            if contract is not None:
+                client.contracts.discard(contract.id)
+                self._wanted = frozenset(i for c in self._clients for i in c.contracts)
+            return [reply(200, {})]
+        return [reply(404, f"Unknown endpoint {endpoint[:64]}")]
+
+    def _contract(self, symbol: object) -> SimContract | None:
+        """A contract by name, or by id as Tradovate also accepts."""
+        if isinstance(symbol, int) and not isinstance(symbol, bool):
+            return self.exchange.catalog.contracts.get(symbol)
+        return self.exchange.catalog.by_name.get(str(symbol))

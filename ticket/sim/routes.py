@@ -7,6 +7,9 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from pydantic import BaseModel
+
+from ticket.sim import bodies
 from ticket.sim.constants import SIM_ACCOUNT_ID, SIM_ACCOUNT_NAME, SIM_USER_ID, SIM_USERNAME
 from ticket.sim.entities import iso
 from ticket.sim.exchange import Refused
@@ -16,6 +19,18 @@ if TYPE_CHECKING:
 
 Reply = tuple[int, Any]
 Route = Callable[[dict[str, str], Any], Reply]
+
+
+def malformed(text: str) -> Reply:
+    return 400, {"errorText": text}
+
+
+def number(q: dict[str, str], key: str) -> int | None:
+    """The query parameter `key` as a whole number, None when it is missing or no number."""
+    try:
+        return int(q.get(key, ""))
+    except ValueError:
+        return None
 
 
 def route_table(sim: Simulator) -> dict[str, Route]:
@@ -28,26 +43,33 @@ def route_table(sim: Simulator) -> dict[str, Route]:
             return 200, fn()
 
     def item(table: dict[int, Any], q: dict[str, str], wire: Callable[[Any], Any]) -> Reply:
-        try:
-            found = table.get(int(q.get("id", "")))
-        except ValueError:
-            return 400, "id must be a number"
+        key = number(q, "id")
+        if key is None:
+            return malformed("id must be a number")
+        found = table.get(key)
         return (200, wire(found)) if found is not None else (404, "Not found")
 
     def locked_item(table: dict[int, Any], q: dict[str, str], wire: Callable[[Any], Any]) -> Reply:
         with ex.lock:
             return item(table, q, wire)
 
-    def masterid(q: dict[str, str]) -> int:
-        try:
-            return int(q.get("masterid", ""))
-        except ValueError:
-            return -1
+    def deps(fn: Callable[[int], Any]) -> Route:
+        """`<entity>/deps?masterid=`: the entities that belong to one master."""
 
-    def order_call(fn: Callable[[Any], Any]) -> Callable[[dict[str, str], Any], Reply]:
         def call(q: dict[str, str], body: Any) -> Reply:
-            if not isinstance(body, dict):
-                return 400, "JSON body required"
+            master = number(q, "masterid")
+            if master is None:
+                return malformed("masterid must be a number")
+            return locked(lambda: fn(master))
+
+        return call
+
+    def order_call(fn: Callable[[Any], Any], shape: type[BaseModel]) -> Route:
+        def call(q: dict[str, str], body: Any) -> Reply:
+            try:
+                bodies.check(shape, body)
+            except bodies.Malformed as exc:
+                return malformed(str(exc))
             try:
                 return 200, fn(body)
             except Refused as refused:
@@ -71,7 +93,11 @@ def route_table(sim: Simulator) -> dict[str, Route]:
     }
 
     def cash(q: dict[str, str], body: Any) -> Reply:
-        if not isinstance(body, dict) or body.get("accountId") != SIM_ACCOUNT_ID:
+        try:
+            bodies.check(bodies.CashBalanceSnapshot, body)
+        except bodies.Malformed as exc:
+            return malformed(str(exc))
+        if body.get("accountId") != SIM_ACCOUNT_ID:
             return 200, {"errorText": "Access is denied"}
         with ex.lock:
             open_pnl = ex.open_pnl()
@@ -91,14 +117,15 @@ def route_table(sim: Simulator) -> dict[str, Route]:
         return (200, found.to_wire()) if found else (404, "Not found")
 
     def suggest(q: dict[str, str], body: Any) -> Reply:
-        try:
-            limit = int(q.get("l", "10"))
-        except ValueError:
-            return 400, "l must be a number"
+        limit = number(q, "l") if "l" in q else 10
+        if limit is None:
+            return malformed("l must be a number")
         return 200, [c.to_wire() for c in cat.suggest(q.get("t", ""), limit)]
 
     def contract_items(q: dict[str, str], body: Any) -> Reply:
-        ids = [int(i) for i in q.get("ids", "").split(",") if i.strip().isdigit()]
+        ids = [number({"id": part}, "id") for part in q.get("ids", "").split(",")]
+        if any(i is None for i in ids):
+            return malformed("ids must be numbers separated by commas")
         return 200, [cat.contracts[i].to_wire() for i in ids if i in cat.contracts]
 
     def find_product(q: dict[str, str], body: Any) -> Reply:
@@ -131,32 +158,28 @@ def route_table(sim: Simulator) -> dict[str, Route]:
         "contractmaturity/item": lambda q, b: item(cat.by_maturity, q, lambda c: c.maturity_wire()),
         "product/find": find_product,
         "product/item": lambda q, b: item(cat.products, q, lambda p: p.to_wire()),
-        "order/placeoso": order_call(ex.place_oso),
-        "order/placeorder": order_call(ex.place_order),
-        "order/cancelorder": order_call(ex.cancel),
-        "order/modifyorder": order_call(ex.modify),
-        "order/liquidateposition": order_call(ex.liquidate),
+        "order/placeoso": order_call(ex.place_oso, bodies.PlaceOSO),
+        "order/placeorder": order_call(ex.place_order, bodies.PlaceOrder),
+        "order/cancelorder": order_call(ex.cancel, bodies.CancelOrder),
+        "order/modifyorder": order_call(ex.modify, bodies.ModifyOrder),
+        "order/liquidateposition": order_call(ex.liquidate, bodies.LiquidatePosition),
         "order/list": lambda q, b: locked(lambda: [o.to_wire() for o in ex.orders.values()]),
         "order/item": lambda q, b: locked_item(ex.orders, q, lambda o: o.to_wire()),
-        "order/deps": lambda q, b: locked(
-            lambda: [o.to_wire() for o in ex.orders.values() if o.account_id == masterid(q)]
+        "order/deps": deps(
+            lambda m: [o.to_wire() for o in ex.orders.values() if o.account_id == m]
         ),
         "orderversion/list": lambda q, b: locked(
             lambda: [o.version_wire() for o in ex.orders.values()]
         ),
-        "orderversion/deps": lambda q, b: locked(
-            lambda: [o.version_wire() for o in ex.orders.values() if o.id == masterid(q)]
+        "orderversion/deps": deps(
+            lambda m: [o.version_wire()] if (o := ex.orders.get(m)) is not None else []
         ),
         "command/list": lambda q, b: locked(lambda: list(ex.commands)),
-        "command/deps": lambda q, b: locked(
-            lambda: [c for c in ex.commands if c["orderId"] == masterid(q)]
-        ),
+        "command/deps": deps(lambda m: list(ex.commands_by_order.get(m, ()))),
         "position/list": lambda q, b: locked(lambda: [p.to_wire() for p in ex.positions.values()]),
-        "position/deps": lambda q, b: locked(
-            lambda: [p.to_wire() for p in ex.positions.values() if p.account_id == masterid(q)]
+        "position/deps": deps(
+            lambda m: [p.to_wire() for p in ex.positions.values() if p.account_id == m]
         ),
         "fill/list": lambda q, b: locked(lambda: list(ex.fills)),
-        "fill/deps": lambda q, b: locked(
-            lambda: [f for f in ex.fills if f["orderId"] == masterid(q)]
-        ),
+        "fill/deps": deps(lambda m: list(ex.fills_by_order.get(m, ()))),
     }

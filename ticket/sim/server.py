@@ -1,26 +1,25 @@
 """The simulator's HTTP face: Tradovate's REST paths, bodies and status codes on 127.0.0.1.
 
-`Simulator` runs the server and the price process on background threads. It is the app's
-practice environment and every integration test's server; its fault switchboard (`faults`) and
-its request record (`requests`) are for tests. Its products are the exchange's (`products.py`);
-a test may pass others to serve a venue whose figures differ from the client's table.
+`Simulator` runs the server (`transport.py`: REST and the market-data socket on one port) and
+the price process on background threads. It is the app's practice environment and every
+integration test's server; its fault switchboard (`faults`) and its request record
+(`requests`, the last `RECORD_REQUESTS`) are for tests. Its products are the exchange's
+(`products.py`); a test may pass others to serve a venue whose figures differ from the
+client's table.
 """
 
 from __future__ import annotations
 
-import contextlib
 import json
 import secrets
-import socket
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
 
 from ticket.sim.auth import AuthRules, SimAuth
 from ticket.sim.catalog import Catalog
@@ -33,25 +32,34 @@ from ticket.sim.faults import Faults
 from ticket.sim.marketdata import MarketDataServer
 from ticket.sim.products import CME_PRODUCTS, ProductSpec
 from ticket.sim.routes import Route, route_table
+from ticket.sim.transport import MD_PATH, READ_TIMEOUT, HttpServer
 
-ORDER_ROUTES = {
-    "order/placeoso",
-    "order/placeorder",
-    "order/cancelorder",
-    "order/modifyorder",
-    "order/liquidateposition",
-}
+RECORD_REQUESTS = 10_000  # the record keeps the last ones only
+RECORD_BODY_BYTES = 8 * 1024  # a larger body is counted, not kept
 
 
 @dataclass(frozen=True)
 class Recorded:
-    """One request as the simulator received it (the Authorization header is left out)."""
+    """One request as the simulator received it (the Authorization header is left out).
+
+    The body is kept as received, up to `RECORD_BODY_BYTES`, and read as JSON on access."""
 
     method: str
     path: str
     query: dict[str, str]
-    body: Any
+    raw: bytes | None  # None: no body, or one too large to keep (then `size` says how large)
+    size: int
     received_at: float  # time.perf_counter() when the whole request had been read
+
+    @property
+    def body(self) -> Any:
+        """The JSON body; the text of one that is not JSON; None if none was kept."""
+        if not self.raw:
+            return None
+        try:
+            return json.loads(self.raw)
+        except (ValueError, RecursionError):
+            return self.raw.decode(errors="replace")
 
 
 class Simulator:
@@ -67,6 +75,7 @@ class Simulator:
         host: str = "127.0.0.1",
         port: int = 0,
         idle_timeout: float | None = None,
+        read_timeout: float = READ_TIMEOUT,
         products: Iterable[ProductSpec] = CME_PRODUCTS,
     ) -> None:
         self.faults = Faults()
@@ -79,42 +88,42 @@ class Simulator:
         self._tick_interval = tick_interval
         self._tokens: dict[str, datetime] = self.auth.tokens  # every token issued
         self._penalties: dict[str, float] = {}
-        self._requests: list[Recorded] = []
+        self._requests: deque[Recorded] = deque(maxlen=RECORD_REQUESTS)
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
-        # idle_timeout: close keep-alive connections idle that long, as load balancers do
-        handler = type("Handler", (_Handler,), {"timeout": idle_timeout})
-        self._server = _HttpServer((host, port), handler, self)
         self.market_data = MarketDataServer(
-            self.exchange,
-            lambda token: self.token_valid(f"Bearer {token}"),
-            host,
-            port + 1 if port else 0,
+            self.exchange, lambda token: self.token_valid(f"Bearer {token}")
         )
+        # idle_timeout: close keep-alive connections idle that long, as load balancers do
+        self._server = HttpServer(
+            self,
+            self.market_data,
+            host,
+            port,
+            idle_timeout=idle_timeout,
+            read_timeout=read_timeout,
+        )
+        self._host = "127.0.0.1" if host in ("", "0.0.0.0", "::") else host
         self.routes: dict[str, Route] = route_table(self)
 
     # -- life cycle --
 
     @property
     def port(self) -> int:
-        return int(self._server.server_address[1])
+        return self._server.port
 
     @property
     def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/v1"
+        return f"http://{self._host}:{self.port}/v1"
 
     @property
     def md_url(self) -> str:
-        return self.market_data.url
+        """The market-data socket, on the REST port."""
+        return f"ws://{self._host}:{self.port}{MD_PATH}"
 
     def start(self) -> Simulator:
-        serve = threading.Thread(
-            target=self._server.serve_forever, args=(0.05,), name="sim-http", daemon=True
-        )
-        serve.start()
-        self._threads.append(serve)
-        self.market_data.start()
+        self._server.start()
         if self._tick_interval:
             prices = threading.Thread(target=self._run_prices, name="sim-prices", daemon=True)
             prices.start()
@@ -123,9 +132,7 @@ class Simulator:
 
     def stop(self) -> None:
         self._stop.set()
-        self.market_data.stop()
-        self._server.shutdown()
-        self._server.server_close()
+        self._server.stop()
         for thread in self._threads:
             thread.join(timeout=5)
 
@@ -172,9 +179,19 @@ class Simulator:
 
     # -- request handling --
 
-    def record(self, entry: Recorded) -> None:
+    def record(
+        self,
+        method: str,
+        route: str,
+        query: dict[str, str],
+        raw: bytes | None,
+        declared: int | None,
+        received_at: float,
+    ) -> None:
+        size = len(raw) if raw is not None else (declared or 0)
+        kept = raw if raw and len(raw) <= RECORD_BODY_BYTES else None
         with self._lock:
-            self._requests.append(entry)
+            self._requests.append(Recorded(method, route, query, kept, size, received_at))
 
     def token_valid(self, header: str | None) -> bool:
         if not header or not header.startswith("Bearer "):
@@ -220,104 +237,3 @@ class Simulator:
         if self.users.get(str(body.get("name"))) != body.get("password"):
             return {"errorText": "Incorrect username or password. Please try again."}
         return self.issue_token(str(body["name"]))
-
-
-class _HttpServer(ThreadingHTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-
-    def __init__(self, address: tuple[str, int], handler: type, sim: Simulator) -> None:
-        super().__init__(address, handler)
-        self.sim = sim
-        self.connections = 0  # TCP connections accepted: each new one is a handshake
-
-    def process_request(self, request: Any, client_address: Any) -> None:
-        self.connections += 1
-        super().process_request(request, client_address)
-
-
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    disable_nagle_algorithm = True  # without it keep-alive requests stall ~40 ms each
-    server: _HttpServer
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass  # quiet: tests and the app read the request record instead
-
-    def do_GET(self) -> None:
-        self._handle()
-
-    def do_POST(self) -> None:
-        self._handle()
-
-    def _handle(self) -> None:
-        sim = self.server.sim
-        parts = urlsplit(self.path)
-        length = int(self.headers.get("Content-Length") or 0)
-        raw = self.rfile.read(length) if length else b""
-        received = time.perf_counter()
-        if not parts.path.lower().startswith("/v1/"):
-            self._reply(404, "Not found")
-            return
-        route = parts.path[4:].strip("/").lower()
-        query = dict(parse_qsl(parts.query))
-        try:
-            body = json.loads(raw) if raw else None
-        except ValueError:
-            sim.record(Recorded(self.command, route, query, raw.decode(errors="replace"), received))
-            self._reply(400, "Malformed JSON")
-            return
-        sim.record(Recorded(self.command, route, query, body, received))
-        delay = sim.faults.delay_for(route)
-        if delay:
-            time.sleep(delay)
-        failing = sim.faults.take("status", route)
-        if failing:
-            self._reply(int(failing["status"]), "Internal Server Error")  # type: ignore[call-overload]
-            return
-        canned = sim.faults.take("answer", route)
-        if canned:
-            self._reply(int(canned["status"]), canned["body"])  # type: ignore[call-overload]
-            return
-        if sim.faults.take("drop_before", route) is not None:
-            self._drop()
-            return
-        handler = sim.routes.get(route)
-        if handler is None:
-            self._reply(404, "Not found")
-            return
-        if route != "auth/accesstokenrequest" and not sim.token_valid(
-            self.headers.get("Authorization")
-        ):
-            self._reply(401, "Access is denied")
-            return
-        penalty = sim.penalty(route, body)
-        if penalty:
-            self._reply(200, penalty)
-            return
-        reject = sim.faults.take("reject", route) if route in ORDER_ROUTES else None
-        if reject:
-            status, payload = (
-                200,
-                {"failureReason": reject["reason"], "failureText": reject["text"]},
-            )
-        else:
-            status, payload = handler(query, body)
-        if sim.faults.take("drop_after", route) is not None:
-            self._drop()
-            return
-        self._reply(status, payload)
-
-    def _reply(self, status: int, payload: Any) -> None:
-        data = (json.dumps(payload) if not isinstance(payload, str) else payload).encode()
-        self.send_response(status)
-        kind = "application/json" if not isinstance(payload, str) else "text/plain"
-        self.send_header("Content-Type", f"{kind}; charset=utf-8")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def _drop(self) -> None:
-        self.close_connection = True
-        with contextlib.suppress(OSError):
-            self.connection.shutdown(socket.SHUT_RDWR)

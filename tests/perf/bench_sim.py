@@ -1,0 +1,144 @@
+"""The simulator under load: placeOSO throughput on an empty book and on a book of 15,000
+orders, paired round by round in one run; resident memory before and after five 50 MB posts.
+
+Run: .venv/bin/python tests/perf/bench_sim.py [--quick]
+Each round places orders for one second on a fresh empty simulator, then for one second on one
+that already holds 15,000 orders (5,000 bracketed entries, none of them filled); the ratio of
+the medians is the figure. Orders go over real HTTP from one warm keep-alive connection.
+"""
+
+from __future__ import annotations
+
+import gc
+import json
+import statistics
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import httpx
+
+from ticket.sim.constants import SIM_ACCOUNT_ID, SIM_ACCOUNT_NAME, SIM_PASSWORD, SIM_USERNAME
+from ticket.sim.server import Simulator
+
+QUICK = "--quick" in sys.argv
+BOOK = 15_000
+ROUNDS = 3 if QUICK else 5
+SECONDS = 0.5 if QUICK else 1.0
+
+
+def oso(symbol: str, n: int) -> dict[str, Any]:
+    """A bracketed Buy Limit below the market: it works and never fills, nor do its legs."""
+    return {
+        "accountSpec": SIM_ACCOUNT_NAME,
+        "accountId": SIM_ACCOUNT_ID,
+        "clOrdId": f"bench-{n}",
+        "action": "Buy",
+        "symbol": symbol,
+        "orderQty": 1,
+        "orderType": "Limit",
+        "price": 5990.0 - 0.25 * (n % 40),
+        "isAutomated": True,
+        "bracket1": {"action": "Sell", "orderType": "Stop", "stopPrice": 5970.0},
+        "bracket2": {"action": "Sell", "orderType": "Limit", "price": 6020.0},
+    }
+
+
+@contextmanager
+def signed_in(sim: Simulator) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=sim.base_url, timeout=30) as http:
+        token = http.post(
+            "/auth/accesstokenrequest", json={"name": SIM_USERNAME, "password": SIM_PASSWORD}
+        ).json()["accessToken"]
+        http.headers["Authorization"] = f"Bearer {token}"
+        yield http
+
+
+def rate(sim: Simulator, http: httpx.Client, seconds: float) -> float:
+    symbol = sim.front("ES")
+    count, started = 0, time.perf_counter()
+    while time.perf_counter() - started < seconds:
+        answer = http.post("/order/placeoso", json=oso(symbol, count)).json()
+        assert "orderId" in answer, answer
+        count += 1
+    return count / (time.perf_counter() - started)
+
+
+def fill(sim: Simulator, orders: int) -> None:
+    """Fill the book in process: the figure is about placing on a full book, not filling it."""
+    symbol = sim.front("ES")
+    for n in range(orders // 3):
+        sim.exchange.place_oso(oso(symbol, n))
+
+
+def throughput() -> None:
+    empty: list[float] = []
+    full: list[float] = []
+    with Simulator(seed=1) as big:
+        started = time.perf_counter()
+        fill(big, BOOK)
+        print(
+            f"  book filled with {len(big.exchange.orders):,} orders in "
+            f"{time.perf_counter() - started:.1f} s",
+            flush=True,
+        )
+        with signed_in(big) as big_http:
+            rate(big, big_http, 0.2)  # warm-up
+            for _ in range(ROUNDS):
+                with Simulator(seed=1) as small, signed_in(small) as small_http:
+                    rate(small, small_http, 0.2)
+                    empty.append(rate(small, small_http, SECONDS))
+                full.append(rate(big, big_http, SECONDS))
+        held = len(big.exchange.orders)
+    ratio = statistics.median(empty) / statistics.median(full)
+    print(f"  placeOSO, empty book:      {fmt(empty)} orders/s")
+    print(f"  placeOSO, {BOOK:,}+ orders: {fmt(full)} orders/s (book ends at {held:,})")
+    print(f"  empty / full: {ratio:.2f}x (target <= 1.5x)")
+
+
+def fmt(samples: list[float]) -> str:
+    return f"median {statistics.median(samples):.0f} [{min(samples):.0f}-{max(samples):.0f}]"
+
+
+def rss_mb() -> float:
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    raise RuntimeError("no VmRSS")
+
+
+def big_posts() -> None:
+    body = json.dumps(oso("ESZ6", 0) | {"text": "x" * 50 * 1024 * 1024}).encode()  # 50 MB
+    with Simulator(seed=1) as sim, signed_in(sim) as http:
+        gc.collect()
+        before = rss_mb()
+        answers = []
+        for _ in range(5):
+            try:
+                reply = http.post(
+                    "/order/placeoso", content=body, headers={"Content-Type": "application/json"}
+                )
+                answers.append(str(reply.status_code))
+            except httpx.TransportError as exc:  # a server may close before the body is sent
+                answers.append(type(exc).__name__)
+        gc.collect()
+        after = rss_mb()
+        kept = len(sim.requests())
+    print(f"  five 50 MB posts: answers {', '.join(answers)}; requests recorded {kept}")
+    print(
+        f"  resident memory: {before:.0f} MB before, {after:.0f} MB after "
+        f"(+{after - before:.0f} MB)"
+    )
+
+
+def main() -> None:
+    print(f"simulator benchmarks ({'quick' if QUICK else 'full'})", flush=True)
+    throughput()
+    big_posts()
+
+
+if __name__ == "__main__":
+    main()
