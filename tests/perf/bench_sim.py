@@ -4,7 +4,8 @@ orders, paired round by round in one run; resident memory before and after five 
 Run: .venv/bin/python tests/perf/bench_sim.py [--quick]
 Each round places orders for one second on a fresh empty simulator, then for one second on one
 that already holds 15,000 orders (5,000 bracketed entries, none of them filled); the ratio of
-the medians is the figure. Orders go over real HTTP from one warm keep-alive connection.
+the medians is the figure. Orders go over real HTTP from one warm keep-alive connection. A
+step of the price process is timed the same way, empty and full, in process.
 """
 
 from __future__ import annotations
@@ -98,8 +99,25 @@ def throughput() -> None:
     print(f"  empty / full: {ratio:.2f}x (target <= 1.5x)")
 
 
-def fmt(samples: list[float]) -> str:
-    return f"median {statistics.median(samples):.0f} [{min(samples):.0f}-{max(samples):.0f}]"
+def moves() -> None:
+    """One step of the price process (every contract moves), on an empty book and on a full
+    one, in process: the exchange lock is held that long, and orders wait behind it."""
+    timings: dict[int, list[float]] = {0: [], BOOK: []}
+    with Simulator(seed=1) as empty, Simulator(seed=1) as full:
+        fill(full, BOOK)
+        for _ in range(ROUNDS):
+            for orders, sim in ((0, empty), (BOOK, full)):
+                started = time.perf_counter()
+                for _ in range(20):
+                    sim.exchange.step()
+                timings[orders].append((time.perf_counter() - started) / 20 * 1000)
+    print(f"  one price step, empty book:      {fmt(timings[0], 2)} ms")
+    print(f"  one price step, {BOOK:,} orders: {fmt(timings[BOOK], 2)} ms")
+
+
+def fmt(samples: list[float], digits: int = 0) -> str:
+    median, low, high = statistics.median(samples), min(samples), max(samples)
+    return f"median {median:.{digits}f} [{low:.{digits}f}-{high:.{digits}f}]"
 
 
 def rss_mb() -> float:
@@ -137,6 +155,7 @@ def big_posts() -> None:
 def main() -> None:
     print(f"simulator benchmarks ({'quick' if QUICK else 'full'})", flush=True)
     throughput()
+    moves()
     big_posts()
 
 
