@@ -54,9 +54,12 @@ class FatFingerLimits(BaseModel):
     max_contracts: int = Field(default=10, gt=0)
     max_risk: Decimal = Field(default=Decimal(1000), gt=0)  # money at risk, whole trade
     max_ticks_from_last: int = Field(default=200, gt=0)
+    max_notional: Decimal | None = Field(default=None, gt=0)  # contracts x price x per point
 
 
 class RiskSettings(BaseModel):
+    """The limits of each product (by root), and those of a product without its own."""
+
     model_config = ConfigDict(defer_build=True, frozen=True, extra="forbid")
 
     default: FatFingerLimits = FatFingerLimits()
@@ -69,6 +72,7 @@ class RiskSettings(BaseModel):
 OVERRIDE_QTY = "max_contracts"
 OVERRIDE_RISK = "max_risk"
 OVERRIDE_DISTANCE = "max_ticks_from_last"
+OVERRIDE_NOTIONAL = "max_notional"
 OVERRIDE_UNCHECKED = "no_last_price"
 
 
@@ -293,6 +297,15 @@ def _check_limits(
         )
     if entry is None:
         return
+    notional = form.entry.qty * entry * form.instrument.value_per_point
+    if limits.max_notional is not None and notional > limits.max_notional:
+        out.limit(
+            TicketField.QTY,
+            OVERRIDE_NOTIONAL,
+            f"This order is worth {notional:,.2f} ({form.entry.qty} × "
+            f"{_fmt(form.instrument, entry)} × {form.instrument.value_per_point:f}), above your "
+            f"limit of {limits.max_notional:,.2f}.",
+        )
     order_type = form.entry.order_type
     measured = order_type is OrderType.MARKET or order_type.is_trailing
     field = (
