@@ -43,6 +43,11 @@ class TicketViewModel(QObject):
         self._held: dict[Leg, tuple[DistanceUnit, str]] = {}
         self.evaluation = evaluate(self.draft, None, self.limits, datetime.now(UTC))
 
+    def set_risk(self, risk: RiskSettings) -> None:
+        """New limits (the trader saved Settings): the ticket is checked against them at once."""
+        self.risk = risk
+        self.refresh()
+
     @property
     def limits(self) -> FatFingerLimits:
         return self.risk.for_root(self.instrument.root) if self.instrument else self.risk.default
