@@ -51,6 +51,12 @@ def make_window(qtbot, sim, tmp_path):
     yield make
     for window in windows:
         window.close()
+    # Answers still on their way to a closed window are delivered while it exists, not into
+    # whichever test runs next.
+    qtbot.waitUntil(
+        lambda: not any(w.session.tasks.busy or w.session.orders.busy for w in windows),
+        timeout=15000,
+    )
 
 
 @pytest.fixture
