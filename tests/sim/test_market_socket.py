@@ -42,6 +42,7 @@ def place(sim, client, count: int) -> list[tuple[int | None, bool]]:
     return answers
 
 
+@pytest.mark.slow
 def test_a_client_that_never_reads_is_closed_and_orders_go_on(busy):
     sim, client = busy
     slow = RawSocket(sim.md_url, receive_buffer=4096)
@@ -60,6 +61,7 @@ def test_a_client_that_never_reads_is_closed_and_orders_go_on(busy):
     wait_for(lambda: sim.market_data.sockets == 0, what="the socket to be gone")
 
 
+@pytest.mark.slow
 def test_a_reading_client_keeps_its_quotes_while_another_falls_behind(busy):
     sim, client = busy
     from ticket.broker.marketdata import MarketDataClient

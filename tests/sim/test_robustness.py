@@ -228,6 +228,7 @@ def generated(sim, token) -> list[tuple[str, bytes, int, bool]]:
     return cases
 
 
+@pytest.mark.slow
 def test_three_hundred_and_thirty_three_malformed_requests_are_all_answered(tough):
     sim, token = tough
     cases = generated(sim, token)
@@ -296,6 +297,7 @@ def test_an_absurd_modify_is_refused_and_changes_nothing(tough):
     assert sim.exchange.orders[order_id].qty == 1
 
 
+@pytest.mark.slow
 def test_a_body_shorter_than_its_length_is_answered_after_the_read_timeout(sim):
     token = sign_in(sim.port)
     data = request("POST", PLACE, b"{}", token).replace(b"Content-Length: 2", b"Content-Length: 50")

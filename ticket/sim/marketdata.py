@@ -70,9 +70,10 @@ class MarketDataServer:
     def drop(self) -> None:
         """Cut every connection without a close frame, as a network fault would."""
         if self._loop is not None and self._loop.is_running():
-            asyncio.run_coroutine_threadsafe(self._drop(), self._loop).result(5)
+            asyncio.run_coroutine_threadsafe(self.cut(), self._loop).result(5)
 
-    async def _drop(self) -> None:
+    async def cut(self) -> None:
+        """`drop`, on the loop."""
         for client in list(self._clients):
             transport = client.request.transport
             if transport is not None:

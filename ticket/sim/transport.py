@@ -166,7 +166,7 @@ class HttpServer:
     async def _close(self) -> None:
         if self._server is not None:
             self._server.close()
-        await self.market_data._drop()  # cut, as the old server's stop did
+        await self.market_data.cut()  # no close frame: its clients see the server gone
         if self._runner is not None:
             await self._runner.cleanup()
         # connections still closing (a lingering read, a close handshake) end here, not with
