@@ -200,7 +200,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--override",
         action="append",
         default=[],
-        choices=["max_contracts", "max_risk", "max_ticks_from_last", "no_last_price"],
+        choices=[
+            "max_contracts",
+            "max_risk",
+            "max_ticks_from_last",
+            "max_notional",
+            "no_last_price",
+        ],
         help="pass a fat-finger limit on purpose",
     )
     place.add_argument("--dry-run", action="store_true", help="print the JSON body, send nothing")

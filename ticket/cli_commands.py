@@ -11,6 +11,7 @@ from datetime import date
 from decimal import Decimal
 from typing import TextIO
 
+from ticket import limits_file
 from ticket.broker import errors
 from ticket.broker.contracts import ResolvedContract, resolve_contract
 from ticket.broker.marketdata import FeedState, MarketDataClient, Quote
@@ -36,7 +37,7 @@ from ticket.domain.draft import MarketView
 from ticket.domain.instruments import Instrument
 from ticket.domain.orders import Action, OrderType, TimeInForce
 from ticket.domain.prices import PriceError
-from ticket.domain.rules import RiskSettings, Severity, assess
+from ticket.domain.rules import Severity, assess
 from ticket.domain.summary import order_line, plan_lines
 from ticket.domain.ticket import BracketSpec, DistanceUnit, EntrySpec, TicketForm
 from ticket.journal import Journal
@@ -466,7 +467,10 @@ def _place(connection: Connection, args: argparse.Namespace, stdin: TextIO) -> i
             "needs_last_price": True,
         }
     )
-    limits = RiskSettings().for_root(resolved.instrument.root)
+    limits_report = limits_file.load()
+    for line in limits_report.notice():
+        print(f"ticket: {line}", file=sys.stderr)
+    limits = limits_report.settings.for_root(resolved.instrument.root)
     moment = now()
     assessment = assess(form, limits, moment)
     for problem in assessment.problems:

@@ -17,8 +17,9 @@ from ticket.cli import build_parser, main, merge_global_options
 from ticket.cli_commands import UsageError, _form
 from ticket.domain.build import AccountRef, build_place_oso
 from ticket.domain.instruments import BUILT_IN
+from ticket.domain.limits import built_in_settings
 from ticket.domain.prices import PriceError, is_on_grid
-from ticket.domain.rules import RiskSettings, assess
+from ticket.domain.rules import assess
 from ticket.journal import Journal
 
 PLACE = "order/placeoso"
@@ -285,7 +286,7 @@ def test_generated_command_lines_never_crash_and_never_build_an_invalid_order(ca
     start = Decimal(ROOTS[root])
     last = None if last_ticks is None else start + instrument.tick_size * int(last_ticks)
     form = form.model_copy(update={"last_price": last, "needs_last_price": True})
-    limits = RiskSettings().for_root(root)
+    limits = built_in_settings().for_root(root)
     assessment = assess(form, limits, NOW)
     if not assessment.can_place:
         assert all(p.message for p in assessment.errors)
@@ -380,3 +381,27 @@ def test_three_hundred_generated_orders_sent_for_real_are_all_valid_on_the_serve
     )
     assert codes.get(0, 0) == len(entries) and codes.get(0, 0) > 50
     assert sum(v for k, v in codes.items() if k != 0) > 50
+
+
+def test_a_broken_limits_file_is_named_on_stderr_and_left_as_it_is(sim, ticket):
+    from ticket.limits_file import limits_path
+
+    path = limits_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(b"[ES]\nmax_contracts = -3\n")
+    code, _, err = ticket("place", *limit_buy("--api-url", sim.base_url, "--dry-run"))
+    assert code == 0
+    assert "limits.toml, [ES] max_contracts: must be a whole number above 0, got -3" in err
+    assert path.read_bytes() == b"[ES]\nmax_contracts = -3\n"
+
+
+def test_the_limits_file_sets_the_command_lines_limits(sim, ticket):
+    from ticket.limits_file import limits_path
+
+    path = limits_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("[ES]\nmax_contracts = 1\n")
+    args = limit_buy("--api-url", sim.base_url, "--dry-run")
+    args[args.index("--qty") + 1] = "2"
+    code, out, _ = ticket("place", *args)
+    assert code == 1 and "above your limit of 1" in out and "--override max_contracts" in out

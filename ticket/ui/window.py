@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
+from ticket import limits_file
 from ticket.broker.contracts import ResolvedContract
 from ticket.broker.marketdata import FeedState, Quote
 from ticket.broker.models import Account, CashBalance
@@ -38,6 +39,7 @@ from ticket.domain.guards import DuplicateGuard, OrderKey
 from ticket.domain.orders import Action, OrderType, PlaceOsoRequest
 from ticket.domain.rules import (
     OVERRIDE_DISTANCE,
+    OVERRIDE_NOTIONAL,
     OVERRIDE_QTY,
     OVERRIDE_RISK,
     OVERRIDE_UNCHECKED,
@@ -56,6 +58,7 @@ from ticket.ui.panels import BracketPanel, EntryPanel, PlanPanel
 from ticket.ui.quotes import QuoteBar
 from ticket.ui.safety import SafetyController
 from ticket.ui.session import SessionController
+from ticket.ui.settings_dialog import LimitsNotice, open_settings
 from ticket.ui.signin import SignInDialog
 from ticket.ui.style import ENV_COLOURS, ENV_TITLES, STYLESHEET
 from ticket.ui.theme import CHOICES, Theme
@@ -66,6 +69,7 @@ OVERRIDE_LABELS = {
     OVERRIDE_QTY: "Allow more contracts than my limit",
     OVERRIDE_RISK: "Allow more risk than my limit",
     OVERRIDE_DISTANCE: "Allow an entry this far from the last price",
+    OVERRIDE_NOTIONAL: "Allow an order worth more than my limit",
     OVERRIDE_UNCHECKED: "Use the market price I typed (no last price to check it)",
 }
 OUTCOME_COLOURS = {
@@ -107,7 +111,8 @@ class TicketWindow(QMainWindow):
         self.theme = Theme(parent=self)
         self.theme.choice = next((c for c in CHOICES if c == saved), "system")
         self.theme.apply()  # before any widget reads a colour
-        self.vm = TicketViewModel(parent=self)
+        self.limits_report = limits_file.load()
+        self.vm = TicketViewModel(self.limits_report.settings, parent=self)
         self.session = SessionController(self)
         self.binder = Binder(self.vm)
         self.account: Account | None = None
@@ -151,6 +156,8 @@ class TicketWindow(QMainWindow):
         outer.addWidget(self.safety.banner)
         self.hint = self._first_run_hint()
         outer.addWidget(self.hint)
+        self.limits_notice = LimitsNotice(self.limits_report)
+        outer.addWidget(self.limits_notice)
 
         bar = QHBoxLayout()
         self.account_box = QComboBox()
@@ -173,6 +180,11 @@ class TicketWindow(QMainWindow):
         bar.addWidget(self.state)
         bar.addWidget(self.practice_button)
         bar.addWidget(self.connect_button)
+        # in this bar, not the actions row below: that row is the window's widest
+        self.settings_button = QPushButton("Settings…")
+        self.settings_button.setAccessibleName("Settings")
+        self.settings_button.setToolTip("Fat-finger limits of this product and of the others")
+        bar.addWidget(self.settings_button)
         outer.addLayout(bar)
 
         contract_row = QHBoxLayout()
@@ -330,10 +342,12 @@ class TicketWindow(QMainWindow):
         self.cancel_button.clicked.connect(self._on_cancel_clicked)
         self.flatten_button.clicked.connect(self._on_flatten_clicked)
         self.journal_button.clicked.connect(self._show_journal)
+        self.settings_button.clicked.connect(lambda: open_settings(self))
         self.connect_button.clicked.connect(self.sign_in)
         self.practice_button.clicked.connect(lambda: self.start(None))
         keys.install(self)
         self.theme.changed.connect(self.restyle)
+        self.theme.changed.connect(self.limits_notice.restyle)
         self.appearance.currentIndexChanged.connect(self._on_appearance_chosen)
         self.keys_button.clicked.connect(lambda: keys.KeysDialog(self).open())
         self._penalty_timer = QTimer(self, interval=250)
