@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import gzip
 import json
 import socket
 import threading
@@ -218,6 +219,9 @@ def generated(sim, token) -> list[tuple[str, bytes, int, bool]]:
         + b"0\r\n\r\n"
     )
     cases.append(("a chunked body over 1 MB", chunked, 413, True))
+    bomb = gzip.compress(b'{"text": "' + b"x" * 20_000_000 + b'"}')  # 20 MB when inflated
+    gzipped = request("POST", PLACE, bomb, token, {"Content-Encoding": "gzip"})
+    cases.append(("a gzip body that inflates past every limit", gzipped, 400, True))
     for n, raw in enumerate(PROTOCOL):
         cases.append((f"protocol error {n}: {raw[:40]!r}", raw, 0, False))
     for short in (b'{"orderQty"', b"", b"{}"):

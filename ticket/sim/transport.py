@@ -150,6 +150,7 @@ class HttpServer:
             access_log=None,
             logger=protocol_log,
             keepalive_timeout=self.idle_timeout,
+            auto_decompress=False,  # a compressed body is taken as sent: no zip bombs
             lingering_time=2.0,
             shutdown_timeout=0.5,
         )
