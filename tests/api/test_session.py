@@ -148,6 +148,36 @@ def test_a_401_on_every_query_renews_at_most_once_a_minute(clock, make_sim, make
     assert len(sim.requests(SIGN_IN)) == 1
 
 
+def test_a_server_that_refuses_every_token_gets_one_renewal_and_one_sign_in_a_minute(
+    clock, make_sim, make_client
+):
+    sim = make_sim()
+    client = make_client(sim)
+    client.sign_in(SIM_CREDENTIALS)
+    for route in ("account/list", RENEW):
+        sim.faults.answer_next(route, body="Access is denied", status=401, times=1000)
+    for _ in range(150):  # two and a half minutes of queries, a second apart
+        clock.advance(1)
+        with pytest.raises(errors.NotAuthorized):
+            client.accounts()
+    renewals = [r.received_at for r in sim.requests(RENEW)]
+    assert len(renewals) == 3  # at 0:01, 1:01 and 2:01 of fake time
+    assert len(sim.auth.sign_ins) == 1 + 3
+
+
+def test_tokens_that_die_twice_within_a_minute_are_replaced_each_time_they_had_worked(
+    clock, make_sim, make_client
+):
+    sim = make_sim()
+    client = make_client(sim)
+    client.sign_in(SIM_CREDENTIALS)
+    for _ in range(3):
+        clock.advance(10)
+        sim.expire_tokens()
+        assert client.accounts()[0].name == "SIM1"
+    assert (len(sim.requests(RENEW)), len(sim.requests(SIGN_IN))) == (3, 4)
+
+
 def test_an_ended_session_is_renewed_once_then_signed_in_once(clock, make_sim, make_client):
     sim = make_sim()
     client = make_client(sim)

@@ -155,7 +155,10 @@ class TradovateClient:
         response = self._send(method, path, body, params, token)
         if response.status_code == 401 and self.auth.recover(token):
             # a query is safe to repeat once with a fresh token
-            response = self._send(method, path, body, params, self.auth.token())
+            token = self.auth.token()
+            response = self._send(method, path, body, params, token)
+        if response.status_code != 401:
+            self.auth.proven(token)
         return self._read(response)
 
     def _send(
@@ -280,6 +283,8 @@ class TradovateClient:
         if response.status_code == 401:
             with contextlib.suppress(errors.BrokerError):
                 self.auth.recover(token)
+        else:
+            self.auth.proven(token)
         return Reply(sent=True, status=response.status_code, body=response.content)
 
     def place_order(self, request: PlaceOrderRequest) -> OrderResult:

@@ -68,6 +68,7 @@ class SessionKeeper:
         self._username: str | None = None
         self._credentials: Callable[[], Credentials] | None = None
         self._last_auto_sign_in: datetime | None = None
+        self._proven = False  # the current token has had an answer other than 401
         self._paused_until: datetime | None = None  # local time: a captcha stopped sign-ins
         self._lock = threading.RLock()
         # Told of sign-ins, renewals and waits, on the thread that made the call.
@@ -157,6 +158,8 @@ class SessionKeeper:
         return self.store.load(store_key(self.base_url, self._username))
 
     def _keep(self, session: Session) -> Session:
+        if self._session is None or self._session.token != session.token:
+            self._proven = False
         self._session = session
         if self.store is not None and self._username is not None:
             self.store.save(store_key(self.base_url, self._username), session)
@@ -336,18 +339,30 @@ class SessionKeeper:
             self._sign_in_again()
 
     def _sign_in_again(self) -> None:
-        """The session has ended: one sign-in, never more than one a minute on its own."""
+        """The session has ended: one sign-in. Within a minute of the last one, only when the
+        token that one gave has worked since (a server that refuses every token is not asked
+        in a loop)."""
         if self._credentials is None:
             raise errors.NotAuthorized(401, "The session has ended: sign in again.")
-        now = self._clock()
-        if self._last_auto_sign_in is not None and now - self._last_auto_sign_in < SPACING:
+        if self._unproven_sign_in():  # the token it gave never worked: no loop
             raise errors.NotAuthorized(
                 401,
                 "The session has ended, and a sign-in was tried less than a minute ago: "
                 "try again shortly.",
             )
-        self._last_auto_sign_in = now
+        self._last_auto_sign_in = self._clock()
         self._sign_in(self._credentials())
+
+    def _unproven_sign_in(self) -> bool:
+        """Signed in on our own less than a minute ago, and that token has not worked yet."""
+        last = self._last_auto_sign_in
+        return last is not None and self._clock() - last < SPACING and not self._proven
+
+    def proven(self, used: SecretStr | None) -> None:
+        """A request with `used` had an answer other than 401: the token works."""
+        session = self._session
+        if used is not None and session is not None and session.token == used:
+            self._proven = True
 
     def recover(self, used: SecretStr | None) -> bool:
         """After a 401: True when another token is now in hand (worth one more try). Renews at
@@ -362,7 +377,7 @@ class SessionKeeper:
                 current = self._adopt_shared()
                 if current.token != used:
                     return True
-                if not current.may_renew(self._clock()):
+                if not current.may_renew(self._clock()) or self._unproven_sign_in():
                     log.warning("HTTP 401 within a minute of the last renewal: not renewing yet")
                     return False
                 self._renew_or_sign_in()
