@@ -156,7 +156,9 @@ def test_a_bad_token_is_refused(sim, feed):
         if "refused" in detail:
             refused.set()
 
-    md = MarketDataClient(sim.md_url, lambda: "not-a-token", lambda q: None, on_state)
+    md = MarketDataClient(
+        sim.md_url, lambda: "not-a-token", lambda q: None, on_state, backoff=(5.0,)
+    )
     md.start()
     try:
         assert refused.wait(5), states
