@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import html
-
 from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QVBoxLayout, QWidget
 
@@ -12,6 +10,7 @@ from ticket.domain.summary import plan_lines
 from ticket.services import Environment
 from ticket.ui import theme
 from ticket.ui.style import ENV_COLOURS, ENV_TITLES
+from ticket.ui.widgets import plain
 
 
 class ConfirmDialog(QDialog):
@@ -31,13 +30,13 @@ class ConfirmDialog(QDialog):
         self.setAccessibleName("Confirm order")
         colour = ENV_COLOURS[environment]
         side = theme.text.buy if form.entry.action.value == "Buy" else theme.text.sell
-        banner = QLabel(f"{ENV_TITLES[environment]} · account {html.escape(account)}")
+        banner = QLabel(f"{ENV_TITLES[environment]} · account {plain(account)}")
         banner.setStyleSheet(f"background:{colour}; color:white; font-weight:bold; padding:6px;")
-        headline = QLabel(html.escape(evaluation.summary))
+        headline = QLabel(plain(evaluation.summary))
         headline.setStyleSheet(f"color:{side}; font-size:15px; font-weight:bold;")
         headline.setWordWrap(True)
         lines = plan_lines(form, evaluation.assessment)[2:]
-        card = QLabel("<pre style='font-size:12px'>" + html.escape("\n".join(lines)) + "</pre>")
+        card = QLabel("<pre style='font-size:12px'>" + plain("\n".join(lines)) + "</pre>")
         card.setAccessibleName("Plan card")
         warnings = [p.message for p in evaluation.problems if p.severity == "warning"]
         buttons = QDialogButtonBox()
@@ -56,7 +55,7 @@ class ConfirmDialog(QDialog):
         layout.addWidget(headline)
         layout.addWidget(card)
         if warnings:
-            note = QLabel("⚠ " + "<br>⚠ ".join(html.escape(w) for w in warnings))
+            note = QLabel("⚠ " + "<br>⚠ ".join(plain(w) for w in warnings))
             note.setStyleSheet(f"color:{theme.text.warning};")
             note.setWordWrap(True)
             layout.addWidget(note)

@@ -4,7 +4,6 @@ flatten on request. Order mutations go through the session's one-at-a-time order
 from __future__ import annotations
 
 import contextlib
-import html
 import time
 from dataclasses import dataclass
 from decimal import Decimal
@@ -33,6 +32,7 @@ from ticket.domain.protection import (
 from ticket.journal import Journal
 from ticket.ui import theme
 from ticket.ui.monitor import OrderMonitor
+from ticket.ui.widgets import plain
 
 if TYPE_CHECKING:
     from ticket.ui.window import TicketWindow
@@ -135,7 +135,11 @@ class SafetyController(QObject):
 
         def look() -> None:
             current = self.session.connection
-            if current is None or current.base_url != server:
+            if current is None:  # reconnecting: a try that asked nobody, so proves nothing
+                tries[0] += 1
+                again()
+                return
+            if current.base_url != server:
                 self.journal.write("reconciled", cl_ord_id=cl_ord_id, status="connection changed")
                 self.window.set_row_status(
                     cl_ord_id, "unknown: the connection changed before it was found"
@@ -165,7 +169,7 @@ class SafetyController(QObject):
             )
             self.window.set_row_status(cl_ord_id, "placed (found later)")
             self.message.emit(
-                f"Order {order.order_id} ({html.escape(cl_ord_id)}) was found on "
+                f"Order {order.order_id} ({plain(cl_ord_id)}) was found on "
                 "the server after all: it was placed."
             )
             self.track(request, outcome, evaluation)
@@ -280,7 +284,7 @@ class SafetyController(QObject):
         name = tracked.symbol if tracked else f"contract {exposure.contract_id}"
         side = "LONG" if exposure.net > 0 else "SHORT"
         self.banner.text.setText(
-            f"UNPROTECTED POSITION: {side} {abs(exposure.net)} {html.escape(name)}, "
+            f"UNPROTECTED POSITION: {side} {abs(exposure.net)} {plain(name)}, "
             f"{exposure.uncovered} not covered by a working stop."
         )
         can_protect = tracked is not None and tracked.planned_stop is not None
@@ -363,7 +367,7 @@ class SafetyController(QObject):
                 latency_ms=round((time.perf_counter() - started) * 1000, 1),
                 **report.model_dump(),
             )
-            self.message.emit(html.escape(report.message))
+            self.message.emit(plain(report.message))
             self._seen_uncovered.clear()
             self.monitor.poll()
 
@@ -389,7 +393,7 @@ class SafetyController(QObject):
                 orders=list(report.cancelled),
                 entry_filled=report.entry_filled,
             )
-            self.message.emit(html.escape(report.message))
+            self.message.emit(plain(report.message))
             self.monitor.poll()
 
         self.session.orders.run(
@@ -405,7 +409,7 @@ class SafetyController(QObject):
             self.banner.flatten.setEnabled(True)
             self.message.emit(
                 f"<span style='color:{theme.text.error}'>{action.title()} failed: "
-                f"{html.escape(text)}</span>"
+                f"{plain(text)}</span>"
             )
             self.monitor.poll()
 

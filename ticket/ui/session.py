@@ -256,8 +256,8 @@ class SessionController(QObject):
     def close(self) -> None:
         self.renewal_timer.stop()
         self.feed.stop()
-        self.tasks.wait(5000)
-        self.orders.wait(15000)
+        self.tasks.close(5000)
+        self.orders.close(15000)
         if self.connection is not None:
             self.connection.close()
             self.connection = None

@@ -7,7 +7,6 @@ and hands the limits read back to the window. A file that cannot be read is neve
 
 from __future__ import annotations
 
-import html
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
@@ -35,6 +34,7 @@ from ticket.domain.limits import (
 from ticket.domain.rules import FatFingerLimits
 from ticket.limits_file import LimitsReport
 from ticket.ui import theme
+from ticket.ui.widgets import plain
 
 if TYPE_CHECKING:
     from ticket.ui.window import TicketWindow
@@ -57,7 +57,7 @@ class LimitsNotice(QLabel):
         self.report = report
         lines = report.notice()
         self.setText(
-            "<br>".join(html.escape(line) for line in lines)
+            "<br>".join(plain(line) for line in lines)
             + ("<br>Correct the file, or use <b>Settings…</b>." if lines else "")
         )
         self.setVisible(bool(lines))
@@ -166,7 +166,7 @@ class SettingsDialog(QDialog):
         self.report = report
         intro = QLabel(
             "Fat-finger limits: an order past one of them needs an explicit override. "
-            f"They are kept in {html.escape(str(report.path))}."
+            f"They are kept in {plain(str(report.path))}."
         )
         intro.setWordWrap(True)
         intro.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)

@@ -42,6 +42,7 @@ class TaskRunner(QObject):
         self._pool = QThreadPool(self)
         self._pool.setMaxThreadCount(threads)
         self._live: set[_Task] = set()
+        self.closed = False  # after close(), answers still on their way are dropped
 
     @property
     def busy(self) -> bool:
@@ -60,11 +61,17 @@ class TaskRunner(QObject):
         def finish() -> None:
             self._live.discard(task)
 
-        relay.done.connect(on_done)
-        relay.failed.connect(on_error)
+        relay.done.connect(lambda result: None if self.closed else on_done(result))
+        relay.failed.connect(lambda exc: None if self.closed else on_error(exc))
         relay.done.connect(finish)
         relay.failed.connect(finish)
         self._pool.start(task)
 
     def wait(self, msecs: int = 10000) -> bool:
         return self._pool.waitForDone(msecs)
+
+    def close(self, msecs: int = 10000) -> bool:
+        """Wait for the running tasks, then drop their answers: whoever asked is going away."""
+        finished = self.wait(msecs)
+        self.closed = True
+        return finished

@@ -3,6 +3,7 @@ and the Buy/Sell toggle."""
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable
 
 from PySide6.QtCore import Qt, Signal
@@ -21,6 +22,12 @@ from ticket.domain.rules import Problem, Severity
 from ticket.ui import theme
 
 Stepper = Callable[[str, int], str | None]
+
+
+def plain(text: str) -> str:
+    """Text for a rich-text label: <, > and & escaped; quotes left as they are, since Qt shows a
+    hex entity such as &#x27; literally (110'16.5 must not read 110&#x27;16.5)."""
+    return html.escape(text, quote=False)
 
 
 class StepEdit(QLineEdit):

@@ -4,7 +4,6 @@ what the domain builds; broker calls go through `SessionController`."""
 
 from __future__ import annotations
 
-import html
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -63,7 +62,7 @@ from ticket.ui.signin import SignInDialog
 from ticket.ui.style import ENV_COLOURS, ENV_TITLES, STYLESHEET
 from ticket.ui.theme import CHOICES, Theme
 from ticket.ui.viewmodel import TicketViewModel
-from ticket.ui.widgets import FieldNote
+from ticket.ui.widgets import FieldNote, plain
 
 OVERRIDE_LABELS = {
     OVERRIDE_QTY: "Allow more contracts than my limit",
@@ -325,6 +324,10 @@ class TicketWindow(QMainWindow):
         session.contract_failed.connect(self._on_contract_failed)
         session.suggestions.connect(self._on_suggestions)
         session.order_done.connect(self._on_order_done)
+        session.token_changed.connect(lambda _expires: self._on_connected_state())
+        session.session_note.connect(self._on_session_note)
+        session.sign_in_wait.connect(self._on_sign_in_wait)
+        session.sign_in_stopped.connect(self._on_sign_in_stopped)
         session.feed.quote.connect(self._on_quote)
         session.feed.state.connect(self._on_feed_state)
         self.quote_bar.picked.connect(self._on_price_picked)
@@ -380,7 +383,7 @@ class TicketWindow(QMainWindow):
             try:
                 store.set(request.environment.value, request.credentials)
             except KeyringUnavailable as exc:
-                self.outcome.setText(html.escape(str(exc)))
+                self.outcome.setText(plain(str(exc)))
         self.start(request.url, request.credentials)
 
     def _store(self) -> CredentialStore | None:
@@ -389,7 +392,7 @@ class TicketWindow(QMainWindow):
         try:
             return self._store_factory()
         except KeyringUnavailable as exc:
-            self.outcome.setText(html.escape(str(exc)))
+            self.outcome.setText(plain(str(exc)))
             return None
 
     def _show_environment(self, environment: Environment | None) -> None:
@@ -435,9 +438,7 @@ class TicketWindow(QMainWindow):
 
     def _on_failed(self, message: str) -> None:
         self.state.setText("Error")
-        self.outcome.setText(
-            f"<span style='color:{theme.text.error}'>{html.escape(message)}</span>"
-        )
+        self.outcome.setText(f"<span style='color:{theme.text.error}'>{plain(message)}</span>")
         self._update_place()  # an order in flight ends only with its own outcome
 
     def _on_account_changed(self, index: int) -> None:
@@ -488,7 +489,7 @@ class TicketWindow(QMainWindow):
             return
         if text == self.session.resolving:
             return
-        self.contract_info.setText(f"Looking up {html.escape(text)}…")
+        self.contract_info.setText(f"Looking up {plain(text)}…")
         self.session.resolve(text)
         self._update_place()
 
@@ -515,7 +516,7 @@ class TicketWindow(QMainWindow):
             else f"{instrument.price_format.places} decimals"
         )
         self.contract_info.setText(
-            f"<b>{html.escape(instrument.description)}</b> · tick "
+            f"<b>{plain(instrument.description)}</b> · tick "
             f"{instrument.price_format.format_tick(instrument.tick_size)} = "
             f"{money(instrument.tick_value)} {instrument.currency} · prices in {style}"
         )
@@ -873,9 +874,9 @@ class TicketWindow(QMainWindow):
             )
             text += f"order {outcome.order_id} · {legs}"
             if outcome.reconciled:
-                text += f"<br>{html.escape(outcome.message)}"
+                text += f"<br>{plain(outcome.message)}"
         else:
-            text += html.escape(outcome.message)
+            text += plain(outcome.message)
         if outcome.latency_ms is not None:
             text += f" <span style='color:{theme.text.muted}'>({outcome.latency_ms:.0f} ms)</span>"
         self.outcome.setText(text)
@@ -898,6 +899,24 @@ class TicketWindow(QMainWindow):
             self.state.setText(f"Connection lost: {message}")
             self.state.setStyleSheet(f"color: {theme.text.error}; font-weight: bold;")
         self._update_place()
+
+    def _on_session_note(self, text: str) -> None:
+        self.outcome.setText(f"<span style='color:{theme.text.warning}'>{plain(text)}</span>")
+        self.journal.write("session note", detail=text)
+
+    def _on_sign_in_wait(self, seconds: float) -> None:
+        self.state.setText(
+            f"Tradovate asks to wait before signing in: {seconds:.0f} s"
+            if seconds > 0
+            else "Signing in again…"
+        )
+        self.state.setStyleSheet(f"color: {theme.text.warning};")
+
+    def _on_sign_in_stopped(self, text: str) -> None:
+        self.state.setText("Sign-in stopped")
+        self.state.setStyleSheet(f"color: {theme.text.error}; font-weight: bold;")
+        self.outcome.setText(f"<span style='color:{theme.text.error}'>{plain(text)}</span>")
+        self.journal.write("sign-in stopped", detail=text)
 
     def _on_connected_state(self) -> None:
         expires = self.session.token_expires
