@@ -21,6 +21,8 @@ def test_ctrl_c_while_the_order_is_in_flight_prints_its_id_and_exits_unknown(sim
     command += ["--price", "5990.00", "--stop-ticks", "8", "--target-ticks", "16", "--yes"]
     process = subprocess.Popen(
         [*command, "--json"],
+        # a run started in the background inherits SIGINT ignored: the trader's Ctrl-C is not
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

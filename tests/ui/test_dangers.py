@@ -20,46 +20,47 @@ def enter_symbol(qtbot, window, text):
     qtbot.keyClick(find(window, "Contract"), Qt.Key.Key_Return)
 
 
-def test_a_late_answer_for_an_earlier_symbol_is_dropped(qtbot, window, sim):
-    sim.faults.add_latency(0.8, "contract/find")
+def test_a_late_answer_for_an_earlier_symbol_is_dropped(qtbot, window, sim, hold):
+    lookups = hold("contract/find")  # answers wait until the test lets them go
     enter_symbol(qtbot, window, "NQ")
-    qtbot.waitUntil(lambda: bool(lookups_of(sim, "NQ")))  # the slow look-up is on the server
-    sim.faults.clear()
+    assert lookups.arrived.wait(10)  # NQ's look-up is on the server
     enter_symbol(qtbot, window, "CL")
+    qtbot.waitUntil(lambda: bool(lookups_of(sim, "CL")))
+    lookups.release()  # both answer, in whichever order
     cl = sim.front("CL")
+    qtbot.waitUntil(lambda: window.session.stale_answers == 1, timeout=10000)  # NQ's answer
     qtbot.waitUntil(lambda: window.contract is not None and window.contract.contract.name == cl)
-    qtbot.waitUntil(lambda: window.session.stale_answers == 1, timeout=5000)  # NQ's answer
-    assert window.contract.contract.name == cl
     assert window.symbol.text() == cl
     assert window.vm.instrument.root == "CL"
 
 
-def test_a_late_answer_after_a_change_of_environment_is_dropped(qtbot, window, sim):
+def test_a_late_answer_after_a_change_of_environment_is_dropped(qtbot, window, sim, hold):
     # the old connection is closed under the look-up: its answer ends at the read timeout
     window.session.connection.client.http.timeout = httpx.Timeout(5.0, read=1.5)
-    sim.faults.add_latency(0.8, "contract/find")
+    lookups = hold("contract/find")
     enter_symbol(qtbot, window, "NQ")
-    qtbot.waitUntil(lambda: bool(lookups_of(sim, "NQ")))
-    sim.faults.clear()
+    assert lookups.arrived.wait(10)
     qtbot.mouseClick(find(window, "Practice"), Qt.MouseButton.LeftButton)  # a new connection
-    qtbot.waitUntil(lambda: window.account is not None and window.contract is not None)
-    qtbot.waitUntil(lambda: window.session.stale_answers == 1, timeout=5000)
+    qtbot.waitUntil(lambda: len(lookups_of(sim, "NQ")) == 2, timeout=10000)
+    lookups.release()
+    qtbot.waitUntil(lambda: window.session.stale_answers == 1, timeout=10000)
     # the field said NQ when the new connection came up, so NQ is looked up again on it
+    qtbot.waitUntil(lambda: window.contract is not None, timeout=10000)
     assert window.contract.contract.name == sim.front("NQ")
-    assert len(lookups_of(sim, "NQ")) == 2
 
 
-def test_place_is_refused_while_the_contract_is_resolving(qtbot, window, sim):
+def test_place_is_refused_while_the_contract_is_resolving(qtbot, window, sim, hold):
     fill_limit_buy(qtbot, window, sim)
     assert window.place_button.isEnabled()
-    sim.faults.add_latency(0.8, "contract/find")
+    lookups = hold("contract/find")
     enter_symbol(qtbot, window, "NQ")
     assert not window.place_button.isEnabled()
     assert window.place_button.text() == "Looking up NQ…"
     qtbot.keyClick(find(window, "Contract"), Qt.Key.Key_Return)  # Enter again, impatient
     qtbot.mouseClick(window.place_button, Qt.MouseButton.LeftButton)
     assert window.confirm is None
-    qtbot.waitUntil(lambda: window.session.resolving is None, timeout=5000)
+    lookups.release()
+    qtbot.waitUntil(lambda: window.session.resolving is None, timeout=10000)
     assert window.contract.contract.name == sim.front("NQ")
     assert window.confirm is None and sim.requests(PLACE) == []
 

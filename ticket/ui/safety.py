@@ -187,9 +187,9 @@ class SafetyController(QObject):
                     else "unknown: the server could not be asked",
                 )
                 return
-            QTimer.singleShot(self.unknown_interval_ms, look)
+            QTimer.singleShot(self.unknown_interval_ms, self, look)  # dies with its window
 
-        QTimer.singleShot(self.unknown_interval_ms, look)
+        QTimer.singleShot(self.unknown_interval_ms, self, look)
 
     def _on_lost(self, message: str) -> None:
         if self.connection_ok:

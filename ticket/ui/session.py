@@ -254,6 +254,7 @@ class SessionController(QObject):
         )
 
     def close(self) -> None:
+        self._generation += 1  # a connect still on its way is closed when it arrives
         self.renewal_timer.stop()
         self.feed.stop()
         self.tasks.close(5000)
