@@ -5,6 +5,7 @@ when a cancel is never confirmed or the position will not close."""
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 from typing import Any
 
 import httpx
@@ -12,8 +13,9 @@ import pytest
 
 from ticket.broker import errors
 from ticket.broker.client import TradovateClient
-from ticket.broker.monitor import cancel_bracket, flatten
+from ticket.broker.monitor import cancel_bracket, flatten, protect
 from ticket.broker.orders import find_by_cl_ord_id
+from ticket.domain.orders import Action, OrderType, PlaceOrderRequest
 from ticket.services import SIM_CREDENTIALS
 
 NOW = "2026-11-25T15:00:00Z"
@@ -30,6 +32,7 @@ class FakeTradovate:
         self.cancels: list[int] = []
         self.liquidations = 0
         self.honour_cancels = True
+        self.placed: list[tuple[str, Any]] = []
 
     def order(self, order_id, status="Working", parent=None, kind="Limit", action="Buy", qty=1):
         self.orders[order_id] = {
@@ -87,6 +90,12 @@ class FakeTradovate:
             if self.honour_cancels:
                 self.orders[body["orderId"]]["ordStatus"] = "Canceled"
             answer = {"commandId": 900 + len(self.cancels)}
+        elif route == "order/placeorder":
+            self.placed.append(("order", body))
+            answer = {"orderId": 700}
+        elif route == "order/placeoco":
+            self.placed.append(("oco", body))
+            answer = {"orderId": 701, "ocoId": 702}
         elif route == "order/liquidateposition":
             self.liquidations += 1
             answer = {"orderId": 777}
@@ -168,3 +177,45 @@ def test_cancel_takes_the_legs_once_the_entry_is_cancelled_with_nothing_filled(f
     fake.order(12, status="Suspended", parent=10, kind="Limit", action="Sell")
     report = cancel_bracket(client, 1, 10, wait=0.2, poll=0.01)
     assert fake.cancels == [10, 11, 12] and report.cancelled == (10, 11, 12)
+
+
+def stop_for(qty):
+    return PlaceOrderRequest(
+        account_id=1,
+        action=Action.SELL,
+        symbol="ESZ6",
+        order_qty=qty,
+        order_type=OrderType.STOP,
+        stop_price=Decimal("98"),
+    )
+
+
+def test_protect_pairs_the_stop_with_the_surviving_target_as_one_oco(fake, client):
+    fake.order(12, parent=10, kind="Limit", action="Sell", qty=1)
+    fake.positions.append({"id": 1, "accountId": 1, "contractId": 9, "netPos": 1})
+    report = protect(client, stop_for(1), account_id=1, contract_id=9, exit_ids={12})
+    assert fake.cancels == [12] and [kind for kind, _ in fake.placed] == ["oco"]
+    body = fake.placed[0][1]
+    assert body["orderType"] == "Stop" and body["other"]["orderType"] == "Limit"
+    assert body["other"]["price"] == 100.0 and body["other"]["action"] == "Sell"
+    assert (report.stop_id, report.target_id, report.replaced_target_id) == (701, 702, 12)
+
+
+def test_protect_places_nothing_while_the_target_cancel_is_unconfirmed(fake, client):
+    fake.order(12, parent=10, kind="Limit", action="Sell", qty=1)
+    fake.positions.append({"id": 1, "accountId": 1, "contractId": 9, "netPos": 1})
+    fake.honour_cancels = False
+    with pytest.raises(errors.OutcomeUnknown, match="no stop was placed"):
+        protect(
+            client, stop_for(1), account_id=1, contract_id=9, exit_ids={12}, wait=0.2, poll=0.01
+        )
+    assert fake.placed == []
+
+
+def test_protect_places_the_stop_alone_when_no_target_matches_it(fake, client):
+    fake.order(12, parent=10, kind="Limit", action="Sell", qty=2)  # covers more than the stop
+    fake.order(13, kind="Limit", action="Sell", qty=1)  # the trader's own, not the ticket's
+    fake.positions.append({"id": 1, "accountId": 1, "contractId": 9, "netPos": 2})
+    report = protect(client, stop_for(1), account_id=1, contract_id=9, exit_ids={12})
+    assert [kind for kind, _ in fake.placed] == ["order"] and fake.cancels == []
+    assert (report.stop_id, report.target_id) == (700, None)

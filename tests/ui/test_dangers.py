@@ -5,7 +5,7 @@ entry that filled in part since the window last looked."""
 import httpx
 from PySide6.QtCore import Qt
 
-from ticket.domain.orders import OrdStatus
+from ticket.domain.orders import Action, OrderType, OrdStatus, PlaceOrderRequest
 
 from .conftest import find
 from .test_window import PLACE, choose, confirm_with_enter, fill_limit_buy, type_into, wait_outcome
@@ -181,18 +181,45 @@ def test_protect_now_never_leaves_a_stop_that_opens_a_position_once_flat(
     client.cancel_order(CancelOrderRequest(order_id=legs["Stop"].id))  # cancelled elsewhere
     qtbot.waitUntil(window.safety.banner.isVisible, timeout=5000)
     qtbot.mouseClick(find(window, "Protect now"), Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: bool(window.safety.protective_ids), timeout=5000)
-    [protective] = window.safety.protective_ids
-    sim.set_price(es, legs["Limit"].price)  # the surviving target fills: flat
-    qtbot.waitUntil(lambda: legs["Limit"].status is OrdStatus.FILLED)
-    qtbot.waitUntil(
-        lambda: sim.exchange.orders[protective].status is OrdStatus.CANCELED, timeout=5000
-    )
-    qtbot.waitUntil(lambda: "position is flat" in window.outcome.text())
-    sim.set_price(es, sim.exchange.orders[protective].stop_price - 4)  # through the old stop
+    qtbot.waitUntil(lambda: len(window.safety.protective_ids) == 2, timeout=5000)
+    assert legs["Limit"].status is OrdStatus.CANCELED  # replaced by the pair
+    with sim.exchange.lock:
+        stop, target = (sim.exchange.orders[i] for i in sorted(window.safety.protective_ids))
+    assert (stop.order_type.value, target.order_type.value) == ("Stop", "Limit")
+    assert target.price == legs["Limit"].price and stop.linked_id == target.id
+    window.safety.monitor.timer.stop()  # from here the window does nothing: the server must
+    sim.set_price(es, target.price)  # the target fills: flat
+    qtbot.waitUntil(lambda: target.status is OrdStatus.FILLED)
+    assert stop.status is OrdStatus.CANCELED  # one-cancels-other, on the server, at once
+    sim.set_price(es, stop.stop_price - 4)  # through the old stop
     with sim.exchange.lock:
         position = sim.exchange.positions.get(entry.contract.id)
         assert position is None or position.net == 0  # no SHORT 1 nobody asked for
+
+
+def test_a_stop_left_working_when_the_position_goes_flat_is_cancelled(qtbot, window, sim, client):
+    from ticket.broker.models import CancelOrderRequest
+
+    from .test_safety import market_buy
+
+    market_buy(qtbot, window, qty="1")
+    with sim.exchange.lock:
+        [entry] = [o for o in sim.exchange.orders.values() if o.parent_id is None]
+    qtbot.waitUntil(lambda: entry.status is OrdStatus.FILLED)
+    with sim.exchange.lock:
+        legs = {o.order_type.value: o for o in sim.exchange.orders.values() if o.parent_id}
+    client.cancel_order(CancelOrderRequest(order_id=legs["Limit"].id))  # target gone elsewhere
+    client.place_order(  # and the position closed elsewhere by hand: the stop is an orphan
+        PlaceOrderRequest(
+            account_id=entry.account_id,
+            action=Action.SELL,
+            symbol=entry.contract.name,
+            order_qty=1,
+            order_type=OrderType.MARKET,
+        )
+    )
+    qtbot.waitUntil(lambda: legs["Stop"].status is OrdStatus.CANCELED, timeout=5000)
+    qtbot.waitUntil(lambda: "position is flat" in window.outcome.text())
     kinds = [e["kind"] for e in window.journal.read()]
     assert "orphan exits cancelled" in kinds
 

@@ -41,7 +41,7 @@ from ticket.broker.models import (
 from ticket.broker.outcome import Reply, Status, judge, verdict_error
 from ticket.broker.session import Session, SessionStore
 from ticket.credentials import Credentials
-from ticket.domain.orders import PlaceOrderRequest
+from ticket.domain.orders import PlaceOcoRequest, PlaceOrderRequest
 
 if TYPE_CHECKING:  # httpx costs ~0.1 s to import: the window paints before it is needed
     import httpx
@@ -290,6 +290,9 @@ class TradovateClient:
     def place_order(self, request: PlaceOrderRequest) -> OrderResult:
         return self._order_call("/order/placeorder", request.to_wire(), "orderId")
 
+    def place_oco(self, request: PlaceOcoRequest) -> OrderResult:
+        return self._order_call("/order/placeoco", request.to_wire(), "orderId")
+
     def cancel_order(self, request: CancelOrderRequest) -> OrderResult:
         return self._order_call("/order/cancelorder", request.to_wire(), "commandId")
 
@@ -303,7 +306,9 @@ class TradovateClient:
         """One order call, judged by the one outcome rule; anything but success raises."""
         verdict = judge(self.send_order(path, body), id_field)
         if verdict.status is Status.PLACED:
-            return OrderResult(order_id=verdict.order_id, command_id=verdict.command_id)
+            return OrderResult(
+                order_id=verdict.order_id, command_id=verdict.command_id, oco_id=verdict.oco_id
+            )
         raise verdict_error(verdict)
 
     def orders(self) -> list[Order]:

@@ -169,6 +169,7 @@ class OrderResult(Entity):
     failure_text: str | None = None
     order_id: int | None = None
     command_id: int | None = None
+    oco_id: int | None = None
 
 
 class CancelOrderRequest(WireModel):

@@ -13,7 +13,15 @@ from pydantic import BaseModel, ConfigDict
 from ticket.broker import errors
 from ticket.broker.client import TradovateClient
 from ticket.broker.models import CancelOrderRequest, LiquidatePositionRequest, OrderVersion
-from ticket.domain.orders import OrdStatus
+from ticket.domain.orders import (
+    Action,
+    OrderType,
+    OrdStatus,
+    PlaceOcoRequest,
+    PlaceOrderRequest,
+    RestrainedOrderVersion,
+    TimeInForce,
+)
 from ticket.domain.protection import OPEN, OrderView, Snapshot, bracket_state
 
 
@@ -188,4 +196,89 @@ def cancel_bracket(
         cancelled=(entry_id, *legs),
         entry_filled=0,
         message=f"Cancelled order(s) {', '.join(map(str, (entry_id, *legs)))}.",
+    )
+
+
+class ProtectReport(BaseModel):
+    model_config = ConfigDict(defer_build=True, frozen=True, extra="forbid")
+
+    stop_id: int | None
+    target_id: int | None  # the new target, one-cancels-other with the stop
+    replaced_target_id: int | None
+    message: str
+
+
+def protect(
+    client: TradovateClient,
+    stop: PlaceOrderRequest,
+    *,
+    account_id: int,
+    contract_id: int,
+    exit_ids: set[int],
+    wait: float = 3.0,
+    poll: float = 0.1,
+    sleep: Callable[[float], None] = time.sleep,
+) -> ProtectReport:
+    """Place a protective stop that can never outlive the position. When one of the ticket's
+    targets still works for the same quantity, the stop and that target become one OCO pair (the
+    target is cancelled first, then both are placed together), so whichever fills cancels the
+    other on the server. Otherwise the stop goes alone."""
+    snapshot = fetch_snapshot(client, account_id)
+    net = snapshot.positions.get(contract_id, 0)
+    if net == 0:
+        return ProtectReport(
+            stop_id=None,
+            target_id=None,
+            replaced_target_id=None,
+            message="Flat: nothing to protect.",
+        )
+    closing = Action.SELL if net > 0 else Action.BUY
+    targets = [
+        o
+        for o in snapshot.orders.values()
+        if o.id in exit_ids
+        and o.contract_id == contract_id
+        and o.status in OPEN
+        and o.action is closing
+        and o.order_type in (OrderType.LIMIT, OrderType.MIT)
+    ]
+    target = targets[0] if len(targets) == 1 else None
+    if target is None or target.qty - target.filled != stop.order_qty or target.price is None:
+        placed = client.place_order(stop)
+        return ProtectReport(
+            stop_id=placed.order_id,
+            target_id=None,
+            replaced_target_id=None,
+            message=f"Protective stop placed: order {placed.order_id}.",
+        )
+    with contextlib.suppress(errors.Rejected):  # filled meanwhile: the state below tells
+        client.cancel_order(CancelOrderRequest(order_id=target.id))
+    deadline = time.monotonic() + wait
+    while True:
+        now = fetch_snapshot(client, account_id).orders.get(target.id)
+        if now is None or now.status.is_final or time.monotonic() > deadline:
+            break
+        sleep(poll)
+    if now is None or now.status is not OrdStatus.CANCELED:
+        raise errors.OutcomeUnknown(
+            f"The target {target.id} did not confirm its cancel (it is "
+            f"{now.status.value.lower() if now else 'gone'}): no stop was placed. Check the "
+            "position, then protect or flatten it."
+        )
+    pair = PlaceOcoRequest(
+        **stop.model_dump(exclude_none=True),
+        other=RestrainedOrderVersion(
+            action=closing,
+            order_type=target.order_type or OrderType.LIMIT,
+            price=target.price,
+            time_in_force=TimeInForce.GTC,
+        ),
+    )
+    placed = client.place_oco(pair)
+    return ProtectReport(
+        stop_id=placed.order_id,
+        target_id=placed.oco_id,
+        replaced_target_id=target.id,
+        message=f"Protective stop placed: order {placed.order_id}, one-cancels-other with target "
+        f"{placed.oco_id} at the old target's price (it replaces order {target.id}).",
     )

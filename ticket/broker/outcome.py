@@ -55,6 +55,7 @@ class Verdict:
     oso1_id: int | None = None
     oso2_id: int | None = None
     command_id: int | None = None
+    oco_id: int | None = None  # placeOCO: the other order
     failure_reason: FailureReason | None = None
     failure_text: str | None = None
     p_ticket: str | None = None
@@ -136,7 +137,7 @@ def _judge_object(data: dict[str, Any], id_field: str, status: int) -> Verdict:
         )
     if _id(new_id) is None:
         return malformed
-    legs = [data.get("oso1Id"), data.get("oso2Id")]
+    legs = [data.get("oso1Id"), data.get("oso2Id"), data.get("ocoId")]
     if any(leg is not None and _id(leg) is None for leg in legs):
         return malformed
     return Verdict(
@@ -146,6 +147,7 @@ def _judge_object(data: dict[str, Any], id_field: str, status: int) -> Verdict:
         oso1_id=_id(legs[0]),
         oso2_id=_id(legs[1]),
         command_id=_id(new_id) if id_field == "commandId" else None,
+        oco_id=_id(legs[2]),
         http_status=status,
     )
 

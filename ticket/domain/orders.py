@@ -197,6 +197,13 @@ class PlaceOrderRequest(WireModel):
     is_automated: bool = False
 
 
+class PlaceOcoRequest(PlaceOrderRequest):
+    """The body of `POST /order/placeOCO`: two orders, one cancelling the other when it fills;
+    `other` takes this order's quantity."""
+
+    other: RestrainedOrderVersion
+
+
 class PlaceOsoRequest(PlaceOrderRequest):
     """The body of `POST /order/placeOSO`: an entry and one or two server-held bracket legs."""
 

@@ -96,6 +96,10 @@ class PlaceOrder(RestrainedOrderVersion):
     isAutomated: bool | None = None
 
 
+class PlaceOCO(PlaceOrder):
+    other: RestrainedOrderVersion | None = None
+
+
 class PlaceOSO(PlaceOrder):
     bracket1: RestrainedOrderVersion | None = None
     bracket2: RestrainedOrderVersion | None = None

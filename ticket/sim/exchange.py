@@ -347,6 +347,27 @@ class Exchange:
             self._evaluate(contract, [order])
             return {"orderId": order.id}
 
+    def place_oco(self, body: dict[str, Any]) -> dict[str, object]:
+        """Two working orders, one-cancels-other: `other` takes the order's quantity."""
+        with self.lock:
+            account_id = self.account_for(body)
+            contract = self._contract(body.get("symbol"))
+            qty = self._quantity(body)
+            other_body = body.get("other")
+            if not isinstance(other_body, dict):
+                raise Refused(FailureReason.UNKNOWN_REASON, "other is required")
+            drafts = [self._draft(body, contract), self._draft(other_body, contract)]
+            automated = bool(body.get("isAutomated"))
+            first, second = (
+                self._open(d, contract, account_id, qty, OrdStatus.WORKING, automated=automated)
+                for d in drafts
+            )
+            first.linked_id, second.linked_id = second.id, first.id
+            for order in (first, second):
+                self._register(order)
+            self._evaluate(contract, [first, second])
+            return {"orderId": first.id, "ocoId": second.id}
+
     def _working(self, order_id: object) -> SimOrder:
         order = self.orders.get(order_id) if isinstance(order_id, int) else None
         if order is None or order.account_id != SIM_ACCOUNT_ID:

@@ -160,6 +160,7 @@ def route_table(sim: Simulator) -> dict[str, Route]:
         "product/item": lambda q, b: item(cat.products, q, lambda p: p.to_wire()),
         "order/placeoso": order_call(ex.place_oso, bodies.PlaceOSO),
         "order/placeorder": order_call(ex.place_order, bodies.PlaceOrder),
+        "order/placeoco": order_call(ex.place_oco, bodies.PlaceOCO),
         "order/cancelorder": order_call(ex.cancel, bodies.CancelOrder),
         "order/modifyorder": order_call(ex.modify, bodies.ModifyOrder),
         "order/liquidateposition": order_call(ex.liquidate, bodies.LiquidatePosition),

@@ -13,8 +13,15 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton
 
 from ticket.broker.errors import BrokerError, describe_error
-from ticket.broker.models import CancelOrderRequest, OrderResult
-from ticket.broker.monitor import CancelReport, FlattenReport, cancel_bracket, flatten
+from ticket.broker.models import CancelOrderRequest
+from ticket.broker.monitor import (
+    CancelReport,
+    FlattenReport,
+    ProtectReport,
+    cancel_bracket,
+    flatten,
+)
+from ticket.broker.monitor import protect as protect_position
 from ticket.broker.orders import FoundOrder, Outcome, Status, find_by_cl_ord_id
 from ticket.domain.draft import Evaluation
 from ticket.domain.exits import orphan_exits
@@ -334,17 +341,31 @@ class SafetyController(QObject):
             action=exposure.closing_action,
         )
         self.banner.protect.setEnabled(False)
+        snapshot = self.snapshot
+        exits = self._exit_ids(snapshot) if snapshot is not None else set(self.protective_ids)
 
-        def done(result: OrderResult) -> None:
-            if result.order_id is not None:
-                self.protective_ids.add(result.order_id)
-            self.journal.write("protect placed", order_id=result.order_id)
-            self.message.emit(f"Protective stop placed: order {result.order_id}.")
+        def done(report: ProtectReport) -> None:
+            self.protective_ids.update(i for i in (report.stop_id, report.target_id) if i)
+            self.journal.write(
+                "protect placed",
+                order_id=report.stop_id,
+                oco_target_id=report.target_id,
+                replaced_target_id=report.replaced_target_id,
+            )
+            self.message.emit(plain(report.message))
             self._seen_uncovered.clear()
             self.monitor.poll()
 
         self.session.orders.run(
-            lambda: connection.client.place_order(request), done, self._failed("protect")
+            lambda: protect_position(
+                connection.client,
+                request,
+                account_id=account[0],
+                contract_id=exposure.contract_id,
+                exit_ids=exits,
+            ),
+            done,
+            self._failed("protect"),
         )
 
     def flatten_exposed(self) -> None:
