@@ -193,7 +193,8 @@ def _accounts(connection: Connection, args: argparse.Namespace, stdin: TextIO) -
     else:
         print(f"{connection.environment.value} {connection.base_url}")
         for row in rows:
-            print(f"{row['name']:<16} id {row['id']:<10} cash {row['cash']:>14,.2f}")
+            cash = f"{row['cash']:>14,.2f}" if row["cash"] is not None else "  (not reported)"
+            print(f"{row['name']:<16} id {row['id']:<10} cash {cash}")
     return EXIT_OK
 
 
@@ -287,7 +288,9 @@ def _quote(connection: Connection, args: argparse.Namespace, stdin: TextIO) -> i
     else:
 
         def show(price: Decimal | None, size: int | None) -> str:
-            return f"{fmt(price)} x{size}" if price is not None else "-"
+            if price is None:
+                return "-"
+            return fmt(price) + (f" x{size}" if size is not None else "")
 
         print(
             f"{quote.symbol}  bid {show(quote.bid, quote.bid_size)}  ask "
@@ -550,7 +553,8 @@ def _print_outcome(outcome: Outcome, as_json: bool) -> None:
     if outcome.status is Status.UNKNOWN:
         print(f"clOrdId {outcome.cl_ord_id}")
     if outcome.order_id:
-        print(f"order {outcome.order_id}  stop/target legs {outcome.oso1_id} {outcome.oso2_id}")
+        legs = " ".join(str(i) for i in (outcome.oso1_id, outcome.oso2_id) if i is not None)
+        print(f"order {outcome.order_id}" + (f"  stop/target legs {legs}" if legs else ""))
 
 
 COMMANDS = {

@@ -405,3 +405,13 @@ def test_the_limits_file_sets_the_command_lines_limits(sim, ticket):
     args[args.index("--qty") + 1] = "2"
     code, out, _ = ticket("place", *args)
     assert code == 1 and "above your limit of 1" in out and "--override max_contracts" in out
+
+
+def test_text_output_never_prints_none(sim, ticket):
+    args = limit_buy("--api-url", sim.base_url)
+    args[args.index("--target-ticks") : args.index("--target-ticks") + 2] = []  # a stop only
+    outputs = [ticket("place", *args)]
+    for command in (["accounts"], ["contract", "ZN"], ["quote", "ES"], ["orders"]):
+        outputs.append(ticket(command[0], "--api-url", sim.base_url, *command[1:]))
+    for code, out, _ in outputs:
+        assert code == 0 and out.strip() and "None" not in out, out
