@@ -234,3 +234,20 @@ def test_tick_data_from_the_built_in_table_is_said_at_the_contract(qtbot, window
     enter_symbol(qtbot, window, "CL")  # the next look-up works: the note goes
     qtbot.waitUntil(lambda: window.contract.contract.name == sim.front("CL"))
     assert not window.contract_note.isVisible()
+
+
+def test_an_order_is_followed_on_its_own_contract_after_the_trader_moved_on(
+    qtbot, window, sim, hold
+):
+    fill_limit_buy(qtbot, window, sim)
+    order = hold(PLACE)
+    qtbot.mouseClick(window.place_button, Qt.MouseButton.LeftButton)
+    confirm_with_enter(qtbot, window)
+    assert order.arrived.wait(10)
+    enter_symbol(qtbot, window, "NQ")  # while the ES order is on its way
+    qtbot.waitUntil(lambda: window.contract.contract.name == sim.front("NQ"))
+    order.release()
+    wait_outcome(qtbot, window, "PLACED")
+    [tracked] = window.safety.tracked.values()
+    assert tracked.contract_id == sim.catalog.by_name[sim.front("ES")].id
+    assert tracked.symbol == sim.front("ES")

@@ -20,6 +20,7 @@ import httpx
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QMessageBox
+from pytestqt.exceptions import TimeoutError as QtTimeoutError
 
 from ticket.broker.orders import Outcome, Status
 from ticket.domain.orders import FailureReason, OrdStatus
@@ -111,7 +112,7 @@ class Trader:
     def wait(self, condition, what, timeout=WAIT_MS):
         try:
             self.qtbot.waitUntil(condition, timeout=timeout)
-        except AssertionError:
+        except (AssertionError, QtTimeoutError):
             raise AssertionError(
                 f"{self.where}: waited {timeout} ms for {what}; window says "
                 f"{self.window.outcome.text()!r}, Place {self.window.place_button.text()!r}"

@@ -109,17 +109,25 @@ class SafetyController(QObject):
 
     # -- following --
 
-    def track(self, request: PlaceOsoRequest, outcome: Outcome, evaluation: Evaluation) -> None:
+    def track(
+        self,
+        request: PlaceOsoRequest,
+        outcome: Outcome,
+        evaluation: Evaluation,
+        contract_id: int,
+    ) -> None:
+        """Follow a placed bracket. The contract is the one the order was sent for, whatever
+        the window shows now (the trader may have moved on while it was in flight)."""
         if outcome.status is not Status.PLACED or outcome.order_id is None:
             return
         form, assessment = evaluation.form, evaluation.assessment
-        if form is None or assessment is None or self.window.contract is None:
+        if form is None or assessment is None:
             return
         self.tracked[request.cl_ord_id or ""] = Tracked(
             cl_ord_id=request.cl_ord_id or "",
             entry_id=outcome.order_id,
             symbol=request.symbol,
-            contract_id=self.window.contract.contract.id,
+            contract_id=contract_id,
             action=request.action,
             instrument=form.instrument,
             planned_entry=assessment.entry,
@@ -128,7 +136,9 @@ class SafetyController(QObject):
         )
         self.monitor.poll()
 
-    def watch_unknown(self, request: PlaceOsoRequest, evaluation: Evaluation) -> None:
+    def watch_unknown(
+        self, request: PlaceOsoRequest, evaluation: Evaluation, contract_id: int
+    ) -> None:
         """An outcome nobody could confirm: keep looking the clOrdId up for a while, on the
         server it was sent to, and say what was found. A look-up that failed proves nothing and
         is not counted as one that found nothing. Never resends."""
@@ -179,7 +189,7 @@ class SafetyController(QObject):
                 f"Order {order.order_id} ({plain(cl_ord_id)}) was found on "
                 "the server after all: it was placed."
             )
-            self.track(request, outcome, evaluation)
+            self.track(request, outcome, evaluation, contract_id)
 
         def again() -> None:
             if tries[0] >= self.unknown_tries:
@@ -403,7 +413,14 @@ class SafetyController(QObject):
         worker from the server's state at that moment, never from the last snapshot shown."""
         tracked, account = self.tracked.get(cl_ord_id), self._account()
         connection = self.session.connection
-        if tracked is None or connection is None or account is None:
+        if tracked is None:
+            self.message.emit(
+                "This window does not follow that order (its outcome is not known to be "
+                "placed): cancel it in Tradovate, or wait until it is found."
+            )
+            return
+        if connection is None or account is None:
+            self.message.emit("Not connected: nothing was cancelled. Try again once connected.")
             return
         self.journal.write("cancel", cl_ord_id=cl_ord_id, entry_id=tracked.entry_id)
 

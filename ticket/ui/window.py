@@ -819,7 +819,8 @@ class TicketWindow(QMainWindow):
                 request, p_ticket = penalised, ticket  # the same order: resend with its ticket
             self._penalty = None
         self.in_flight = True
-        self._pending = (request, evaluation)
+        contract_id = self.contract.contract.id if self.contract else 0
+        self._pending = (request, evaluation, contract_id)
         self._bookkeeping = (request, evaluation, p_ticket)
         # The order leaves first; the journal, the table and the labels follow a moment later
         # (they would otherwise hold the GIL the worker needs to put the request on the wire).
@@ -857,11 +858,11 @@ class TicketWindow(QMainWindow):
     def _on_order_done(self, outcome: Outcome) -> None:
         self._after_send()  # in case the answer came back before the bookkeeping ran
         self.in_flight = False
-        request, evaluation = self._pending
+        request, evaluation, contract_id = self._pending
         self.journal.order_outcome(outcome, source="window")
-        self.safety.track(request, outcome, evaluation)
+        self.safety.track(request, outcome, evaluation, contract_id)
         if outcome.status is Status.UNKNOWN:
-            self.safety.watch_unknown(request, evaluation)
+            self.safety.watch_unknown(request, evaluation, contract_id)
         if outcome.status in (Status.REJECTED, Status.PENALISED, Status.NOT_PLACED):
             self.guard.forget(self._guard_key)
         colour = getattr(theme.text, OUTCOME_COLOURS[outcome.status])
