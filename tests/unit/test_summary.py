@@ -131,3 +131,10 @@ def test_every_failure_reason_has_its_own_words(reason):
     what, step = WORDS[reason]
     assert describe(reason).startswith(what)
     assert what.endswith(".") and (step == "" or step.endswith("."))
+
+
+def test_money_on_the_card_is_exact_to_the_last_digit():
+    # ZF: a tick is 1/4 of 1/32 = 7.8125 USD, so 10 ticks risk 78.125 USD, not 78.12
+    lines = card(form("ZF", price="108.5", stop=("10", U.TICKS), target=("20", U.TICKS)))
+    [stop] = [line for line in lines if line.startswith("Stop-loss")]
+    assert "78.125 USD/contract" in stop

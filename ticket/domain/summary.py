@@ -42,8 +42,8 @@ def _side_line(label: str, kind: OrderType, side: Side, form: TicketForm) -> str
     fmt, ccy = form.instrument.format_price, form.instrument.currency
     return (
         f"{label:<12}{kind.value:<13}{fmt(side.price):>12}  {side.ticks:>5} ticks  "
-        f"{fmt(side.points):>10} pts  {_money(side.per_contract, ccy):>16}/contract  "
-        f"{_money(side.total, ccy):>16} total"
+        f"{fmt(side.points):>10} pts  {_exact_money(side.per_contract, ccy):>16}/contract  "
+        f"{_exact_money(side.total, ccy):>16} total"
     )
 
 
