@@ -150,6 +150,20 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="refuse quote subscriptions, as a login without market data",
     )
+    sim.add_argument(
+        "--sign-ins-per-minute",
+        type=int,
+        metavar="N",
+        default=10,
+        help="sign-ins a minute before p-ticket penalties, as Tradovate (0: no limit)",
+    )
+    sim.add_argument(
+        "--token-minutes",
+        type=float,
+        metavar="M",
+        default=90.0,
+        help="how long an access token lives before it must be renewed",
+    )
 
     sub.add_parser("accounts", parents=[common], help="list accounts with cash balance")
     contract = sub.add_parser("contract", parents=[common], help="show a contract's tick")
@@ -238,11 +252,26 @@ def main(argv: Sequence[str] | None = None, stdin: TextIO | None = None) -> int:
 
 
 def _run_sim(args: argparse.Namespace) -> int:
+    from datetime import timedelta
+
     from ticket.domain.orders import FailureReason
+    from ticket.sim.auth import AuthRules
     from ticket.sim.constants import SIM_PASSWORD, SIM_USERNAME
     from ticket.sim.server import Simulator
 
-    sim = Simulator(host=args.host, port=args.port, tick_interval=args.tick_interval or None)
+    if args.sign_ins_per_minute < 0 or args.token_minutes <= 0:
+        print("--sign-ins-per-minute must be 0 or more, --token-minutes above 0", file=sys.stderr)
+        return EXIT_USAGE
+    rules = AuthRules(
+        token_lifetime=timedelta(minutes=args.token_minutes),
+        sign_ins_per_minute=args.sign_ins_per_minute or None,
+    )
+    sim = Simulator(
+        host=args.host,
+        port=args.port,
+        tick_interval=args.tick_interval or None,
+        auth_rules=rules,
+    )
     faults = sim.faults
     if args.latency:
         faults.add_latency(args.latency)
