@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import sys
+import time
 from collections.abc import Callable
 
 from PySide6.QtCore import QEvent, QObject, QSettings, QTimer
@@ -35,7 +36,13 @@ def build_window() -> TicketWindow:
     return TicketWindow(settings(), store_factory=KeyringStore)
 
 
-def main(env_name: str | None = None, api_url: str | None = None) -> int:
+def main(
+    env_name: str | None = None,
+    api_url: str | None = None,
+    *,
+    quit_when_ready: bool = False,
+    started: float | None = None,
+) -> int:
     try:
         url = resolve_url(env_name, api_url)
     except ValueError as exc:
@@ -73,7 +80,54 @@ def main(env_name: str | None = None, api_url: str | None = None) -> int:
     QTimer.singleShot(0, connect)
     if os.environ.get("TICKET_STARTUP_PROBE"):
         _probe(app, window)
+    if quit_when_ready:
+        return _quit_when_ready(app, window, started or time.perf_counter())
     return app.exec()
+
+
+READY_WITHIN_S = 30.0
+
+
+def _quit_when_ready(app: QApplication, window: TicketWindow, started: float) -> int:
+    """Run until the window is painted and ready to trade (an account, a contract, a first
+    quote), print both times from start-up, and exit 0; or exit 1 with the reason after 30 s,
+    so anyone can time start-up from outside."""
+    marks: dict[str, float] = {}
+    result = [1]
+
+    def painted() -> None:
+        marks["paint_ms"] = (time.perf_counter() - started) * 1000
+
+    def waiting_for() -> str:
+        if window.account is None:
+            return "an account (sign-in)"
+        if window.contract is None:
+            return "the contract"
+        if window.quote_bar.quote is None:
+            return "a first quote"
+        return "the first paint" if "paint_ms" not in marks else ""
+
+    def check() -> None:
+        missing = waiting_for()
+        elapsed = time.perf_counter() - started
+        if not missing:
+            marks["ready_ms"] = elapsed * 1000
+            print(f"paint_ms {marks['paint_ms']:.0f} ready_ms {marks['ready_ms']:.0f}", flush=True)
+            result[0] = 0
+            window.close()
+            app.quit()
+        elif elapsed > READY_WITHIN_S:
+            print(f"not ready after {READY_WITHIN_S:.0f} s: waiting for {missing}", file=sys.stderr)
+            window.close()
+            app.quit()
+        else:
+            QTimer.singleShot(10, check)
+
+    probe = _FirstPaint(painted)
+    window.installEventFilter(probe)
+    QTimer.singleShot(0, check)
+    app.exec()
+    return result[0]
 
 
 class _FirstPaint(QObject):

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import time
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -16,6 +17,7 @@ from typing import TextIO
 
 from ticket import __version__
 
+STARTED = time.perf_counter()  # as early as the program can tell: start-up is timed from here
 EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
 EXIT_REJECTED, EXIT_UNKNOWN, EXIT_PENALISED, EXIT_NOT_PLACED = 3, 4, 5, 6
 EXIT_NOT_FOUND = 7  # `orders --cl-ord-id`: no such order (yet)
@@ -96,6 +98,11 @@ def build_parser() -> argparse.ArgumentParser:
         prog="ticket", description="A bracket order ticket for Tradovate futures accounts."
     )
     parser.add_argument("--version", action="version", version=f"ticket {__version__}")
+    parser.add_argument(
+        "--quit-when-ready",
+        action="store_true",
+        help="start the window, print paint_ms and ready_ms once it is ready to trade, and exit",
+    )
     parser.add_argument(
         "--self-test",
         action="store_true",
@@ -241,7 +248,12 @@ def main(argv: Sequence[str] | None = None, stdin: TextIO | None = None) -> int:
     if args.command is None:
         from ticket.app import main as run_window
 
-        return run_window(env_name=args.env, api_url=args.api_url)
+        return run_window(
+            env_name=args.env,
+            api_url=args.api_url,
+            quit_when_ready=args.quit_when_ready,
+            started=STARTED,
+        )
     if args.command == "sim":
         return _run_sim(args)
     if args.command == "journal":
