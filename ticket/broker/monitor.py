@@ -7,6 +7,7 @@ import contextlib
 import time
 from collections.abc import Callable
 from decimal import Decimal
+from typing import TypeVar
 
 from pydantic import BaseModel, ConfigDict
 
@@ -64,6 +65,26 @@ def fetch_snapshot(client: TradovateClient, account_id: int) -> Snapshot:
     return Snapshot(orders=views, positions=positions, position_prices=prices)
 
 
+R = TypeVar("R")
+
+
+def poll_until(
+    read: Callable[[], R],
+    done: Callable[[R], bool],
+    *,
+    wait: float,
+    poll: float,
+    sleep: Callable[[float], None],
+) -> R:
+    """Read the server's state until `done` says so or `wait` seconds pass; the last reading."""
+    deadline = time.monotonic() + wait
+    while True:
+        value = read()
+        if done(value) or time.monotonic() > deadline:
+            return value
+        sleep(poll)
+
+
 class FlattenReport(BaseModel):
     model_config = ConfigDict(defer_build=True, frozen=True, extra="forbid")
 
@@ -94,13 +115,14 @@ def flatten(
     for order in working:
         with contextlib.suppress(errors.Rejected):  # already final: the wait below tells how
             client.cancel_order(CancelOrderRequest(order_id=order.id))
-    deadline = time.monotonic() + wait
-    while True:
-        snapshot = fetch_snapshot(client, account_id)
-        still = [o for o in working if not snapshot.orders[o.id].status.is_final]
-        if not still or time.monotonic() > deadline:
-            break
-        sleep(poll)
+    snapshot = poll_until(
+        lambda: fetch_snapshot(client, account_id),
+        lambda s: all(s.orders[o.id].status.is_final for o in working),
+        wait=wait,
+        poll=poll,
+        sleep=sleep,
+    )
+    still = [o for o in working if not snapshot.orders[o.id].status.is_final]
     if still:
         raise errors.OutcomeUnknown(
             f"{len(still)} order(s) did not confirm their cancel within {wait:.0f} s; the "
@@ -112,12 +134,13 @@ def flatten(
         client.liquidate_position(
             LiquidatePositionRequest(account_id=account_id, contract_id=contract_id)
         )
-    after = net
-    deadline = time.monotonic() + wait
-    while after and time.monotonic() <= deadline:
-        after = fetch_snapshot(client, account_id).positions.get(contract_id, 0)
-        if after:
-            sleep(poll)
+    after = net and poll_until(
+        lambda: fetch_snapshot(client, account_id).positions.get(contract_id, 0),
+        lambda position: position == 0,
+        wait=wait,
+        poll=poll,
+        sleep=sleep,
+    )
     message = f"Cancelled {len(working) - filled} order(s)"
     if filled:
         message += f"; {filled} filled while cancelling, leaving a position of {net}"
@@ -163,12 +186,13 @@ def cancel_bracket(
         )
     with contextlib.suppress(errors.Rejected):  # filled meanwhile: the state below tells
         client.cancel_order(CancelOrderRequest(order_id=entry_id))
-    deadline = time.monotonic() + wait
-    while True:
-        state = bracket_state(fetch_snapshot(client, account_id), entry_id)
-        if state is None or state.entry.status.is_final or time.monotonic() > deadline:
-            break
-        sleep(poll)
+    state = poll_until(
+        lambda: bracket_state(fetch_snapshot(client, account_id), entry_id),
+        lambda s: s is None or s.entry.status.is_final,
+        wait=wait,
+        poll=poll,
+        sleep=sleep,
+    )
     if state is None or not state.entry.status.is_final:
         raise errors.OutcomeUnknown(
             f"The server has not confirmed the cancel of order {entry_id} within {wait:.0f} s; "
@@ -253,12 +277,13 @@ def protect(
         )
     with contextlib.suppress(errors.Rejected):  # filled meanwhile: the state below tells
         client.cancel_order(CancelOrderRequest(order_id=target.id))
-    deadline = time.monotonic() + wait
-    while True:
-        now = fetch_snapshot(client, account_id).orders.get(target.id)
-        if now is None or now.status.is_final or time.monotonic() > deadline:
-            break
-        sleep(poll)
+    now = poll_until(
+        lambda: fetch_snapshot(client, account_id).orders.get(target.id),
+        lambda o: o is None or o.status.is_final,
+        wait=wait,
+        poll=poll,
+        sleep=sleep,
+    )
     if now is None or now.status is not OrdStatus.CANCELED:
         raise errors.OutcomeUnknown(
             f"The target {target.id} did not confirm its cancel (it is "
