@@ -8,6 +8,31 @@ from decimal import Decimal
 
 from ticket.domain.orders import Action, OrderType, OrdStatus
 from ticket.sim.catalog import SimContract
+from ticket.sim.constants import SIM_ACCOUNT_ID, SIM_ACCOUNT_NAME, SIM_USER_ID, SIM_USERNAME
+
+# The practice account and its user, as `account/item` and the sync answer them.
+ACCOUNT: dict[str, object] = {
+    "id": SIM_ACCOUNT_ID,
+    "name": SIM_ACCOUNT_NAME,
+    "userId": SIM_USER_ID,
+    "accountType": "Customer",
+    "active": True,
+    "clearingHouseId": 1,
+    "riskCategoryId": 1,
+    "autoLiqProfileId": 1,
+    "marginAccountType": "Speculator",
+    "legalStatus": "Individual",
+    "timestamp": "2026-01-02T00:00:00.000Z",
+    "readonly": False,
+}
+USER: dict[str, object] = {
+    "id": SIM_USER_ID,
+    "name": SIM_USERNAME,
+    "timestamp": "2026-01-02T00:00:00.000Z",
+    "email": "practice@example.com",
+    "status": "Active",
+    "professional": False,
+}
 
 
 def iso(moment: datetime) -> str:
@@ -46,6 +71,7 @@ class SimOrder:
     fill_value: Decimal = Decimal(0)
     triggered: bool = False
     held: bool = False  # a partial fill waits for the next price move
+    automated: bool = False
 
     def to_wire(self) -> dict[str, object]:
         wire: dict[str, object] = {
@@ -62,6 +88,9 @@ class SimOrder:
         if self.linked_id:
             wire["linkedId"] = self.linked_id
         return wire
+
+    def avg_px(self) -> float | None:
+        return float(self.fill_value / self.filled) if self.filled else None
 
     def version_wire(self) -> dict[str, object]:
         wire: dict[str, object] = {
@@ -108,3 +137,22 @@ class SimPosition:
         if self.net_price is not None:
             wire["netPrice"] = float(self.net_price)
         return wire
+
+
+def cash_balance_wire(
+    balance_id: int, account_id: int, amount: Decimal, realized: Decimal, moment: datetime
+) -> dict[str, object]:
+    """Tradovate's CashBalance: the account's cash and the P&L realised today and this week.
+
+    The simulator's account lives one trading day, so the week's P&L is the day's; its only
+    currency is the US dollar, currency id 1."""
+    return {
+        "id": balance_id,
+        "accountId": account_id,
+        "timestamp": iso(moment),
+        "tradeDate": trade_date(moment),
+        "currencyId": 1,
+        "amount": float(amount),
+        "realizedPnL": float(realized),
+        "weekRealizedPnL": float(realized),
+    }

@@ -8,13 +8,18 @@ and cash. All state sits behind one lock: the HTTP threads and the price thread 
 The book is indexed by contract, so the work of a placement does not grow with the book: a
 new order is checked against the quote on its own (orders already working were checked at
 that quote before), and a price move checks the working orders of the contract that moved.
+
+Every change goes out as a `props` event (`ledger.py`): each public operation runs inside
+`_operation`, which hands its listeners one ordered batch when it ends. An event carries only
+the entities the operation touched, so its cost does not grow with the book either.
 """
 
 from __future__ import annotations
 
 import random
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -35,8 +40,9 @@ from ticket.sim.conventions import (
     sign,
     trailing_stop,
 )
-from ticket.sim.entities import SimOrder, SimPosition, iso, trade_date
+from ticket.sim.entities import SimOrder, SimPosition, cash_balance_wire
 from ticket.sim.faults import Faults
+from ticket.sim.ledger import Entity, EventListener, Ledger
 
 SIM_STARTING_CASH = Decimal(50000)
 MAX_ORDER_QTY = 10_000  # the practice account's per-order limit
@@ -81,19 +87,52 @@ class Exchange:
         self._rng = random.Random(seed)
         self._next_id = 8_000_000
         self.cash = SIM_STARTING_CASH
+        self.realized = Decimal(0)  # today's realised P&L, in dollars
+        self.cash_balance_id = self.new_id()
+        self.cash_timestamp = clock()
         self.last: dict[int, Decimal] = {
             c.id: catalog.start_price(c) for c in catalog.contracts.values()
         }
         self.orders: dict[int, SimOrder] = {}
-        self.commands: list[dict[str, object]] = []
-        self.fills: list[dict[str, object]] = []
-        self.commands_by_order: dict[int, list[dict[str, object]]] = {}
-        self.fills_by_order: dict[int, list[dict[str, object]]] = {}
+        self.ledger = Ledger(clock, self.new_id)
         # contract id -> its orders that may be Working; one that is no longer is dropped
         # when next met
         self._books: dict[int, dict[int, SimOrder]] = {}
+        # contract id -> its orders not yet final: what a liquidation cancels
+        self._live: dict[int, dict[int, SimOrder]] = {}
         self.positions: dict[int, SimPosition] = {}
-        self.listeners: list[Callable[[SimContract], None]] = []
+        self.listeners: list[Callable[[SimContract], None]] = []  # price moves
+        self._depth = 0  # operations under way on this thread (an RLock lets them nest)
+
+    @property
+    def event_listeners(self) -> list[EventListener]:
+        """Called with each operation's batch of props events, under the lock: enqueue only."""
+        return self.ledger.listeners
+
+    @property
+    def commands(self) -> list[Entity]:
+        return self.ledger.commands
+
+    @property
+    def fills(self) -> list[Entity]:
+        return self.ledger.fills
+
+    @contextmanager
+    def _operation(self) -> Iterator[None]:
+        """One public operation: under the lock, its changes leave as one batch at the end."""
+        with self.lock:
+            self._depth += 1
+            try:
+                yield
+            finally:
+                self._depth -= 1
+                if self._depth == 0:
+                    self.ledger.flush()
+
+    def cash_balance(self) -> Entity:
+        return cash_balance_wire(
+            self.cash_balance_id, SIM_ACCOUNT_ID, self.cash, self.realized, self.cash_timestamp
+        )
 
     def new_id(self) -> int:
         self._next_id += 1
@@ -107,14 +146,14 @@ class Exchange:
         return last, last + contract.instrument.tick_size, last
 
     def set_price(self, symbol: str, price: Decimal) -> None:
-        with self.lock:
+        with self._operation():
             contract = self.catalog.by_name[symbol]
             self.last[contract.id] = price
             self._moved(contract)
 
     def step(self, contracts: list[SimContract] | None = None) -> None:
         """One move of the price process: each contract goes up, down or stays, by one tick."""
-        with self.lock:
+        with self._operation():
             for contract in contracts or list(self.catalog.contracts.values()):
                 move = self._rng.choice((-1, 0, 1))
                 if move:
@@ -238,27 +277,12 @@ class Exchange:
             version_id=0,
             cl_ord_id=draft.cl_ord_id,
             parent_id=parent_id,
+            automated=automated,
         )
-        order.version_id = self._command(order, "New", automated)
+        # the New command's id, which is also the first version's; the command itself is
+        # made when the order is registered, after the order exists for the listeners
+        order.version_id = self.new_id()
         return order
-
-    def _command(
-        self, order: SimOrder, kind: str, automated: bool, cl_ord_id: str | None = None
-    ) -> int:
-        command_id = self.new_id()
-        command: dict[str, object] = {
-            "id": command_id,
-            "orderId": order.id,
-            "timestamp": iso(self.clock()),
-            "commandType": kind,
-            "commandStatus": "RiskPassed",
-            "isAutomated": automated,
-        }
-        if cl_ord_id or (kind == "New" and order.cl_ord_id):
-            command["clOrdId"] = cl_ord_id or order.cl_ord_id
-        self.commands.append(command)
-        self.commands_by_order.setdefault(order.id, []).append(command)
-        return command_id
 
     def _quantity(self, body: dict[str, Any]) -> int:
         qty = body.get("orderQty")
@@ -284,7 +308,7 @@ class Exchange:
     # part of it has passed, so nothing can be found by its clOrdId afterwards.
 
     def place_oso(self, body: dict[str, Any]) -> dict[str, object]:
-        with self.lock:
+        with self._operation():
             account_id = self.account_for(body)
             contract = self._contract(body.get("symbol"))
             qty = self._quantity(body)
@@ -319,18 +343,57 @@ class Exchange:
             return result
 
     def _register(self, order: SimOrder) -> None:
+        """Keep a new order: the order, its first version, its New command and its report."""
         if order.order_type in TRAILING and order.peg is None and order.stop_price is not None:
             bid, ask, _ = self.quote(order.contract)
             order.peg = peg_from_stop(order.stop_price, bid if order.action is Action.SELL else ask)
         self.orders[order.id] = order
+        self._live.setdefault(order.contract.id, {})[order.id] = order
         self._track(order)
+        ledger = self.ledger
+        ledger.emit("order", "Created", order.to_wire())
+        ledger.emit("orderVersion", "Created", order.version_wire())
+        ledger.command(
+            order,
+            "New",
+            automated=order.automated,
+            cl_ord_id=order.cl_ord_id,
+            command_id=order.version_id,
+        )
+        suspended = order.status is OrdStatus.SUSPENDED
+        ledger.execution(order, "Suspended" if suspended else "New", order.version_id)
+
+    def _set_status(
+        self,
+        order: SimOrder,
+        status: OrdStatus,
+        exec_type: str,
+        command_id: int | None = None,
+        reject: str | None = None,
+    ) -> None:
+        """Every change of an order's status passes here, and goes out as events."""
+        order.status = status
+        if status in FINAL:
+            self._live.get(order.contract.id, {}).pop(order.id, None)
+        self._track(order)
+        self.ledger.emit("order", "Updated", order.to_wire())
+        self.ledger.execution(order, exec_type, command_id or order.version_id, reject=reject)
+
+    def _new_version(self, order: SimOrder, automated: bool, cl_ord_id: str | None) -> int:
+        """A Modify: the command's id is the new version's."""
+        order.version_id = self.ledger.command(
+            order, "Modify", automated=automated, cl_ord_id=cl_ord_id
+        )
+        self.ledger.emit("orderVersion", "Created", order.version_wire())
+        self.ledger.execution(order, "Replaced", order.version_id)
+        return order.version_id
 
     def _track(self, order: SimOrder) -> None:
         if order.status is OrdStatus.WORKING:
             self._books.setdefault(order.contract.id, {})[order.id] = order
 
     def place_order(self, body: dict[str, Any]) -> dict[str, object]:
-        with self.lock:
+        with self._operation():
             account_id = self.account_for(body)
             contract = self._contract(body.get("symbol"))
             qty = self._quantity(body)
@@ -349,7 +412,7 @@ class Exchange:
 
     def place_oco(self, body: dict[str, Any]) -> dict[str, object]:
         """Two working orders, one-cancels-other: `other` takes the order's quantity."""
-        with self.lock:
+        with self._operation():
             account_id = self.account_for(body)
             contract = self._contract(body.get("symbol"))
             qty = self._quantity(body)
@@ -377,21 +440,25 @@ class Exchange:
         return order
 
     def cancel(self, body: dict[str, Any]) -> dict[str, object]:
-        with self.lock:
+        with self._operation():
             order = self._working(body.get("orderId"))
-            command_id = self._command(
-                order, "Cancel", bool(body.get("isAutomated")), body.get("clOrdId")
+            cl_ord_id = body.get("clOrdId")
+            command_id = self.ledger.command(
+                order,
+                "Cancel",
+                automated=bool(body.get("isAutomated")),
+                cl_ord_id=cl_ord_id if isinstance(cl_ord_id, str) else None,
             )
-            order.status = OrdStatus.CANCELED
+            self._set_status(order, OrdStatus.CANCELED, "Canceled", command_id)
             if not order.parent_id and order.filled == 0:
                 for leg_id in order.legs:  # an entry that never filled takes its legs with it
                     leg = self.orders[leg_id]
                     if leg.status not in FINAL:
-                        leg.status = OrdStatus.CANCELED
+                        self._set_status(leg, OrdStatus.CANCELED, "Canceled")
             return {"commandId": command_id}
 
     def modify(self, body: dict[str, Any]) -> dict[str, object]:
-        with self.lock:
+        with self._operation():
             order = self._working(body.get("orderId"))
             qty = self._quantity(body)
             price = self._price(body, "price", order.contract)
@@ -399,12 +466,17 @@ class Exchange:
             order.qty = qty
             order.price = price or order.price
             order.stop_price = stop or order.stop_price
-            order.version_id = self._command(order, "Modify", bool(body.get("isAutomated")))
+            cl_ord_id = body.get("clOrdId")
+            command_id = self._new_version(
+                order,
+                bool(body.get("isAutomated")),
+                cl_ord_id if isinstance(cl_ord_id, str) else None,
+            )
             self._evaluate(order.contract, [order])
-            return {"commandId": order.version_id}
+            return {"commandId": command_id}
 
     def liquidate(self, body: dict[str, Any]) -> dict[str, object]:
-        with self.lock:
+        with self._operation():
             if body.get("accountId") != SIM_ACCOUNT_ID:
                 raise Refused(FailureReason.UNKNOWN_REASON, "Access is denied")
             contract_id = body.get("contractId")
@@ -413,9 +485,8 @@ class Exchange:
             )
             if contract is None:
                 raise Refused(FailureReason.INVALID_CONTRACT, "Unknown contract")
-            for order in self.orders.values():
-                if order.contract is contract and order.status not in FINAL:
-                    order.status = OrdStatus.CANCELED
+            for order in list(self._live.get(contract.id, {}).values()):
+                self._set_status(order, OrdStatus.CANCELED, "Canceled")
             position = self.positions.get(contract.id)
             if position is None or position.net == 0:
                 return {}
@@ -440,7 +511,10 @@ class Exchange:
         kind = order.order_type
         if kind in TRAILING and order.peg is not None and order.stop_price is not None:
             trail = trailing_stop(touch, order.peg)
-            order.stop_price = min(order.stop_price, trail) if buy else max(order.stop_price, trail)
+            moved = min(order.stop_price, trail) if buy else max(order.stop_price, trail)
+            if moved != order.stop_price:
+                order.stop_price = moved
+                self.ledger.emit("orderVersion", "Updated", order.version_wire())
         if kind in NEEDS_STOP_PRICE and not order.triggered:
             assert order.stop_price is not None
             if (buy and ask >= order.stop_price) or (not buy and bid <= order.stop_price):
@@ -484,29 +558,22 @@ class Exchange:
                 order.held = True
         order.filled += qty
         order.fill_value += price * qty
-        order.status = OrdStatus.FILLED if order.filled >= order.qty else OrdStatus.WORKING
+        status = OrdStatus.FILLED if order.filled >= order.qty else OrdStatus.WORKING
         now = self.clock()
-        fill: dict[str, object] = {
-            "id": self.new_id(),
-            "orderId": order.id,
-            "contractId": order.contract.id,
-            "timestamp": iso(now),
-            "tradeDate": trade_date(now),
-            "action": order.action.value,
-            "qty": qty,
-            "price": float(price),
-            "active": True,
-            "finallyPaired": 0,
-        }
-        self.fills.append(fill)
-        self.fills_by_order.setdefault(order.id, []).append(fill)
+        if status is not order.status:
+            order.status = status
+            if status in FINAL:
+                self._live.get(order.contract.id, {}).pop(order.id, None)
+            self.ledger.emit("order", "Updated", order.to_wire())
+        self.ledger.execution(order, "Trade", order.version_id, last=(qty, price))
+        self.ledger.fill(order, qty, price, now)
         self._book(order, qty, price, now)
         if order.legs:
             self._activate_legs(order)
         if order.linked_id and order.status is OrdStatus.FILLED:
             other = self.orders[order.linked_id]
             if other.status not in FINAL:
-                other.status = OrdStatus.CANCELED
+                self._set_status(other, OrdStatus.CANCELED, "Canceled")
 
     def _activate_legs(self, entry: SimOrder) -> None:
         fault = (
@@ -518,19 +585,22 @@ class Exchange:
             leg = self.orders[leg_id]
             if leg.status is OrdStatus.SUSPENDED:
                 if fault and fault["leg"] == index:
+                    reason = str(fault["reason"])
                     leg.status = OrdStatus.REJECTED
-                    self._command(leg, "New", False)
-                    self.commands[-1]["commandStatus"] = "ExecutionRejected"
+                    command_id = self.ledger.command(
+                        leg, "New", automated=False, status="ExecutionRejected", reject=reason
+                    )
+                    self._set_status(leg, OrdStatus.REJECTED, "Rejected", command_id, reason)
                     continue
-                leg.status = OrdStatus.WORKING
-                self._track(leg)
+                self._set_status(leg, OrdStatus.WORKING, "New")
             if leg.status is OrdStatus.WORKING and leg.qty != entry.filled:
                 leg.qty = entry.filled
-                leg.version_id = self._command(leg, "Modify", False)
+                self._new_version(leg, False, None)
 
     def _book(self, order: SimOrder, qty: int, price: Decimal, now: datetime) -> None:
         contract = order.contract
         position = self.positions.get(contract.id)
+        existed = position is not None
         if position is None:
             position = SimPosition(id=self.new_id(), account_id=order.account_id, contract=contract)
             self.positions[contract.id] = position
@@ -551,13 +621,19 @@ class Exchange:
             closing = min(qty, abs(net))
             assert position.net_price is not None
             pnl = (price - position.net_price) * closing * (1 if net > 0 else -1)
-            self.cash += pnl * contract.instrument.value_per_point
+            realized = pnl * contract.instrument.value_per_point
+            self.cash += realized
+            self.realized += realized
             if qty > abs(net):
                 position.net_price = price
             elif qty == abs(net):
                 position.net_price = None
         position.net = net + signed
         position.timestamp = now
+        self.ledger.emit("position", "Updated" if existed else "Created", position.to_wire())
+        if net != 0 and (net > 0) != (signed > 0):  # it closed some: P&L realised
+            self.cash_timestamp = now
+            self.ledger.emit("cashBalance", "Updated", self.cash_balance())
 
     # -- reading --
 

@@ -4,14 +4,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
 
 from ticket.sim import bodies
 from ticket.sim.constants import SIM_ACCOUNT_ID, SIM_ACCOUNT_NAME, SIM_USER_ID, SIM_USERNAME
-from ticket.sim.entities import iso
+from ticket.sim.entities import ACCOUNT
 from ticket.sim.exchange import Refused
 
 if TYPE_CHECKING:
@@ -77,20 +76,8 @@ def route_table(sim: Simulator) -> dict[str, Route]:
 
         return call
 
-    account = {
-        "id": SIM_ACCOUNT_ID,
-        "name": SIM_ACCOUNT_NAME,
-        "userId": SIM_USER_ID,
-        "accountType": "Customer",
-        "active": True,
-        "clearingHouseId": 1,
-        "riskCategoryId": 1,
-        "autoLiqProfileId": 1,
-        "marginAccountType": "Speculator",
-        "legalStatus": "Individual",
-        "timestamp": iso(datetime(2026, 1, 2, tzinfo=UTC)),
-        "readonly": False,
-    }
+    account = ACCOUNT
+    ledger = ex.ledger
 
     def cash(q: dict[str, str], body: Any) -> Reply:
         try:
@@ -175,12 +162,21 @@ def route_table(sim: Simulator) -> dict[str, Route]:
         "orderversion/deps": deps(
             lambda m: [o.version_wire()] if (o := ex.orders.get(m)) is not None else []
         ),
-        "command/list": lambda q, b: locked(lambda: list(ex.commands)),
-        "command/deps": deps(lambda m: list(ex.commands_by_order.get(m, ()))),
+        "command/list": lambda q, b: locked(lambda: list(ledger.commands)),
+        "command/deps": deps(lambda m: list(ledger.commands_by_order.get(m, ()))),
+        "commandreport/list": lambda q, b: locked(lambda: list(ledger.command_reports)),
+        "commandreport/deps": deps(lambda m: list(ledger.command_reports_by_command.get(m, ()))),
+        "executionreport/list": lambda q, b: locked(lambda: list(ledger.execution_reports)),
+        # the master of an execution report is its command (tradovate-api.md 5.3)
+        "executionreport/deps": deps(
+            lambda m: list(ledger.execution_reports_by_command.get(m, ()))
+        ),
+        "cashbalance/list": lambda q, b: locked(lambda: [ex.cash_balance()]),
+        "cashbalance/deps": deps(lambda m: [ex.cash_balance()] if m == SIM_ACCOUNT_ID else []),
         "position/list": lambda q, b: locked(lambda: [p.to_wire() for p in ex.positions.values()]),
         "position/deps": deps(
             lambda m: [p.to_wire() for p in ex.positions.values() if p.account_id == m]
         ),
-        "fill/list": lambda q, b: locked(lambda: list(ex.fills)),
-        "fill/deps": deps(lambda m: list(ex.fills_by_order.get(m, ()))),
+        "fill/list": lambda q, b: locked(lambda: list(ledger.fills)),
+        "fill/deps": deps(lambda m: list(ledger.fills_by_order.get(m, ()))),
     }
