@@ -135,7 +135,7 @@ class PauseLog(threading.Event):
 def test_a_login_without_market_data_is_told_not_entitled_once(sim, client, feed):
     sim.market_data.refuse = True
     md, seen = feed(start=False, backoff=(0.05,))
-    md._stop = paused = PauseLog()
+    md.socket._stop = paused = PauseLog()
     md.start()
     contract = client.find_contract(sim.front("ES"))
     md.subscribe(contract.name, contract.id)

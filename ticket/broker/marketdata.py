@@ -1,31 +1,46 @@
 """Quotes over Tradovate's market-data websocket.
 
-The protocol is SockJS-like text frames: the server sends `o` (open), `h` (heartbeat),
-`a[...]` (data) and `c[code,"reason"]` (close); the client sends `[]` as its heartbeat at least
-every 2.5 s and requests as `endpoint\\nid\\nquery\\nbody`. `MarketDataClient` runs one background
-thread: connect, authorize, (re)subscribe, read, heartbeat, and reconnect with backoff. It calls
-`on_quote` and `on_state` from that thread; the caller moves them where it needs them.
+`MarketDataClient` is a `TradovateSocket` handler (the protocol, heartbeat and reconnection live
+in `wsocket`): on each connection it (re)subscribes every wanted symbol, turns `md` events into
+`Quote`s and reports a feed that went quiet as stale. It calls `on_quote` and `on_state` from
+the socket thread; the caller moves them where it needs them.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from websockets.sync.client import ClientConnection
+from ticket.broker.wsocket import (
+    BACKOFF_SECONDS,
+    HEARTBEAT_SECONDS,
+    ServerClosed,
+    TradovateSocket,
+    parse_frame,
+)
 
+__all__ = [
+    "BACKOFF_SECONDS",
+    "HEARTBEAT_SECONDS",
+    "MD_URL",
+    "STALE_SECONDS",
+    "FeedState",
+    "MarketDataClient",
+    "Quote",
+    "ServerClosed",
+    "is_not_entitled",
+    "parse_frame",
+    "parse_quote",
+]
 log = logging.getLogger(__name__)
-HEARTBEAT_SECONDS = 2.5  # Tradovate closes a socket that stays silent longer
 STALE_SECONDS = 3.0
-BACKOFF_SECONDS = (0.5, 1.0, 2.0, 5.0, 10.0)
+NOT_ENTITLED_PAUSE = 30.0  # asking again soon will not change the answer
 MD_URL = "wss://md.tradovateapi.com/v1/websocket"
 
 
@@ -92,14 +107,6 @@ def parse_quote(data: dict[str, Any], symbols: dict[int, str], received_at: floa
     )
 
 
-def parse_frame(text: str) -> tuple[str, Any]:
-    """('o'|'h'|'a'|'c', payload) for one server frame."""
-    kind = text[:1]
-    if kind in ("a", "c"):
-        return kind, json.loads(text[1:])
-    return kind, None
-
-
 def is_not_entitled(status: int, text: str) -> bool:
     """How a refused subscription says 'no market data for you'. Tradovate does not document
     it; a 401/403, or words about entitlement or subscriptions, are read as that."""
@@ -109,15 +116,9 @@ def is_not_entitled(status: int, text: str) -> bool:
     )
 
 
-class ServerClosed(Exception):
-    """The server sent a close frame, `c[code,"reason"]`."""
-
-    def __init__(self, payload: Any) -> None:
-        code, reason = ([*list(payload), 0, ""])[:2] if isinstance(payload, list) else (0, "")
-        super().__init__(f"server closed the feed: {code} {reason}".strip())
-
-
 class MarketDataClient:
+    """Quotes for the subscribed symbols, over one `TradovateSocket` (`socket`)."""
+
     def __init__(
         self,
         url: str,
@@ -130,56 +131,55 @@ class MarketDataClient:
         backoff: Sequence[float] = BACKOFF_SECONDS,
     ) -> None:
         self.url = url
-        self._token = token
         self._on_quote = on_quote
         self._on_state = on_state
-        self.heartbeat = heartbeat
         self.stale_after = stale_after
-        self.backoff = tuple(backoff)
         self._lock = threading.Lock()
         self._wanted: dict[str, int] = {}  # symbol -> contract id
-        self._pending: list[str] = []  # requests to send on the socket thread
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-        self._socket: ClientConnection | None = None
-        self._next_id = 0
+        self._symbols: dict[int, str] = {}  # contract id -> symbol, as of the last change
+        self._authorized = False
+        self._last_quote = 0.0
         self.state = FeedState.CLOSED
-        self.heartbeats_sent = 0
+        self.socket = TradovateSocket(
+            url, token, self, name="market-data", heartbeat=heartbeat, backoff=backoff
+        )
+
+    @property
+    def heartbeat(self) -> float:
+        return self.socket.heartbeat
+
+    @property
+    def backoff(self) -> tuple[float, ...]:
+        return self.socket.backoff
+
+    @property
+    def heartbeats_sent(self) -> int:
+        return self.socket.heartbeats_sent
 
     # -- public, any thread --
 
     def start(self) -> None:
-        self._stop.clear()
-        self._thread = threading.Thread(target=self._run, name="market-data", daemon=True)
-        self._thread.start()
+        self.socket.start()
 
     def stop(self) -> None:
-        self._stop.set()
-        socket = self._socket
-        if socket is not None:
-            socket.close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
+        self.socket.stop()
         self._set_state(FeedState.CLOSED, "stopped")
 
     def subscribe(self, symbol: str, contract_id: int) -> None:
         with self._lock:
             self._wanted[symbol] = contract_id
-            self._pending.append(self._request("md/subscribeQuote", {"symbol": symbol}))
+            self._symbols = {cid: s for s, cid in self._wanted.items()}
+            self.socket.request("md/subscribeQuote", {"symbol": symbol}, on_reply=self._answered)
 
     def unsubscribe(self, symbol: str) -> None:
         with self._lock:
             if self._wanted.pop(symbol, None) is not None:
-                self._pending.append(self._request("md/unsubscribeQuote", {"symbol": symbol}))
+                self._symbols = {cid: s for s, cid in self._wanted.items()}
+                self.socket.request(
+                    "md/unsubscribeQuote", {"symbol": symbol}, on_reply=self._answered
+                )
 
-    # -- the socket thread --
-
-    def _request(
-        self, endpoint: str, body: dict[str, object] | None = None, raw: str | None = None
-    ) -> str:
-        self._next_id += 1
-        payload = raw if raw is not None else (json.dumps(body) if body is not None else "")
-        return f"{endpoint}\n{self._next_id}\n\n{payload}"
+    # -- the socket thread (SocketHandler) --
 
     def _set_state(self, state: FeedState, detail: str = "") -> None:
         if state is not self.state or detail:
@@ -187,120 +187,56 @@ class MarketDataClient:
             self.state = state
             self._on_state(state, detail)
 
-    def _run(self) -> None:
-        from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidURI
-        from websockets.sync.client import connect
+    def on_connecting(self, retry: bool) -> None:
+        self._authorized = False
+        self._set_state(FeedState.RECONNECTING if retry else FeedState.CONNECTING)
 
-        attempt = 0
-        while not self._stop.is_set():
-            self._set_state(FeedState.CONNECTING if attempt == 0 else FeedState.RECONNECTING)
-            try:
-                with connect(
-                    self.url, open_timeout=5, ping_interval=None, compression=None, proxy=None
-                ) as socket:
-                    self._socket = socket
-                    attempt = 0
-                    if self._session(socket) == "not entitled":
-                        self._stop.wait(30)  # asking again soon will not change the answer
-            except (
-                OSError,
-                ConnectionClosed,
-                InvalidHandshake,
-                InvalidURI,
-                TimeoutError,
-                ServerClosed,
-            ) as exc:
-                if self.state is not FeedState.NOT_ENTITLED:
-                    self._set_state(FeedState.RECONNECTING, f"connection lost ({exc})")
-            finally:
-                self._socket = None
-            if self._stop.is_set():
-                break
-            delay = self.backoff[min(attempt, len(self.backoff) - 1)]
-            attempt += 1
-            self._stop.wait(delay)
-
-    def _session(self, socket: ClientConnection) -> str:
-        kind, payload = parse_frame(str(socket.recv(timeout=5)))
-        if kind != "o":
-            raise ServerClosed(payload)
-        token = self._token() or ""
+    def on_open(self, link: TradovateSocket) -> None:
+        # Subscribed at once, not after the authorize answer: one round trip less.
         with self._lock:
-            self._pending = [f"authorize\n0\n\n{token}"] + [
-                self._request("md/subscribeQuote", {"symbol": s}) for s in self._wanted
-            ]
-            symbols = {cid: s for s, cid in self._wanted.items()}
-        with self._lock:  # authorize and subscribe at once, not after the first recv wait
-            outgoing, self._pending = self._pending, []
-        for message in outgoing:
-            socket.send(message)
-        last_sent = time.monotonic()
-        last_quote = time.monotonic()
-        authorized = False
-        for frame in self._frames(socket):
-            now = time.monotonic()
-            with self._lock:
-                outgoing, self._pending = self._pending, []
-                symbols = {cid: s for s, cid in self._wanted.items()}
-            for message in outgoing:
-                socket.send(message)
-                last_sent = now
-            if now - last_sent >= self.heartbeat:
-                socket.send("[]")
-                self.heartbeats_sent += 1
-                last_sent = now
-            if frame is None:
-                stale = authorized and symbols and now - last_quote > self.stale_after
-                if stale and self.state is not FeedState.STALE:
-                    self._set_state(FeedState.STALE, f"no quote for {now - last_quote:.0f} s")
-                continue
-            kind, payload = parse_frame(frame)
-            if kind == "c":
-                raise ServerClosed(payload)
-            if kind != "a" or not isinstance(payload, list):
-                continue
-            for message in payload:
-                outcome = self._handle(message, symbols, now)
-                if outcome == "authorized":
-                    authorized = True
-                    last_quote = now
-                    self._set_state(FeedState.LIVE)
-                elif outcome == "quote":
-                    last_quote = now
-                    if self.state is not FeedState.LIVE:
-                        self._set_state(FeedState.LIVE)
-                elif outcome in ("not entitled", "unauthorized"):
-                    return outcome
-        return "closed"
+            link.discard_queued()
+            for symbol in self._wanted:
+                link.request("md/subscribeQuote", {"symbol": symbol}, on_reply=self._answered)
 
-    def _frames(self, socket: ClientConnection) -> Iterator[str | None]:
-        while not self._stop.is_set():
-            try:
-                yield str(socket.recv(timeout=min(0.25, self.heartbeat / 2)))
-            except TimeoutError:
-                yield None
+    def on_authorized(self, link: TradovateSocket) -> None:
+        self._authorized = True
+        self._last_quote = time.monotonic()
+        self._set_state(FeedState.LIVE)
 
-    def _handle(self, message: Any, symbols: dict[int, str], now: float) -> str:
-        if not isinstance(message, dict):
-            return ""
-        if message.get("e") == "md":
-            for data in (message.get("d") or {}).get("quotes") or []:
-                quote = parse_quote(data, symbols, now)
+    def on_refused(self, status: int, text: str) -> None:
+        self._set_state(FeedState.CLOSED, f"market data sign-in refused: {text or status}")
+
+    def on_events(self, link: TradovateSocket, events: list[dict[str, Any]]) -> None:
+        now = time.monotonic()
+        symbols = self._symbols
+        for message in events:
+            if message.get("e") != "md":
+                continue
+            data = message.get("d")
+            for item in (data.get("quotes") if isinstance(data, dict) else None) or []:
+                quote = parse_quote(item, symbols, now) if isinstance(item, dict) else None
                 if quote is not None:
                     self._on_quote(quote)
-            return "quote"
-        status, request_id = message.get("s"), message.get("i")
-        if status is None:
-            return ""
-        text = str(message.get("d") or "")
-        if request_id == 0:
-            if status == 200:
-                return "authorized"
-            self._set_state(FeedState.CLOSED, f"market data sign-in refused: {text or status}")
-            return "unauthorized"
-        if status != 200:
-            if is_not_entitled(int(status), text):
-                self._set_state(FeedState.NOT_ENTITLED, text or "no market data for this login")
-                return "not entitled"
+            self._last_quote = now
+            if self.state is not FeedState.LIVE:
+                self._set_state(FeedState.LIVE)
+
+    def on_tick(self, link: TradovateSocket, now: float) -> None:
+        quiet = now - self._last_quote
+        live = self.state is FeedState.LIVE
+        if live and self._authorized and self._symbols and quiet > self.stale_after:
+            self._set_state(FeedState.STALE, f"no quote for {quiet:.0f} s")
+
+    def on_lost(self, reason: str) -> None:
+        if self.state is not FeedState.NOT_ENTITLED:
+            self._set_state(FeedState.RECONNECTING, reason)
+
+    def _answered(self, status: int, data: Any) -> None:
+        if status in (200, 0):
+            return
+        text = str(data or "")
+        if is_not_entitled(status, text):
+            self._set_state(FeedState.NOT_ENTITLED, text or "no market data for this login")
+            self.socket.end_connection("", pause=NOT_ENTITLED_PAUSE)
+        else:
             self._set_state(self.state, f"request refused: {text or status}")
-        return ""
