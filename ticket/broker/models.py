@@ -74,11 +74,20 @@ class Account(Entity):
 
 
 class CashBalance(Entity):
+    """The REST cash snapshot and the `cashBalance` entity of the user stream, in one lenient
+    shape: each source fills the fields it has."""
+
     error_text: str | None = None
     total_cash_value: Price | None = None
     net_liq: Price | None = None
     open_pn_l: Price | None = Field(default=None, alias="openPnL")
     realized_pn_l: Price | None = Field(default=None, alias="realizedPnL")
+    # the entity's own fields
+    id: int | None = None
+    account_id: int | None = None
+    timestamp: datetime | None = None
+    amount: Price | None = None
+    week_realized_pn_l: Price | None = Field(default=None, alias="weekRealizedPnL")
 
 
 class Contract(Entity):
@@ -149,6 +158,7 @@ class Position(Entity):
     net_price: Price | None = None
     bought: int = 0
     sold: int = 0
+    timestamp: datetime | None = None
 
 
 class Fill(Entity):
@@ -160,6 +170,38 @@ class Fill(Entity):
     qty: int
     price: Price
     active: bool = True
+
+
+class ExecutionReport(Entity):
+    """What the exchange did with an order (fills, cancels, rejects), as the stream sends it."""
+
+    id: int
+    order_id: int | None = None
+    command_id: int | None = None
+    account_id: int | None = None
+    contract_id: int | None = None
+    timestamp: datetime | None = None
+    exec_type: str | None = None
+    ord_status: str | None = None
+    action: str | None = None
+    cum_qty: int | None = None
+    avg_px: Price | None = None
+    last_qty: int | None = None
+    last_px: Price | None = None
+    reject_reason: str | None = None
+    text: str | None = None
+
+
+class CommandReport(Entity):
+    """A command's progress and, when refused, why (`reject_reason`, the failureReason list)."""
+
+    id: int
+    command_id: int | None = None
+    timestamp: datetime | None = None
+    command_status: str | None = None
+    reject_reason: str | None = None
+    text: str | None = None
+    ord_status: str | None = None
 
 
 class OrderResult(Entity):
