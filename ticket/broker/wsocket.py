@@ -224,7 +224,7 @@ class TradovateSocket:
             except (OSError, ConnectionClosed, InvalidHandshake, InvalidURI, TimeoutError) as exc:
                 if not self._stop.is_set():
                     self._handler.on_lost(f"connection lost ({exc})")
-            except ValueError as exc:  # a frame that is not JSON: nothing to read it by
+            except (ValueError, RecursionError) as exc:  # a frame that is not JSON
                 self._handler.on_lost(f"unreadable frame from the server ({exc})")
             finally:
                 self._socket = None
