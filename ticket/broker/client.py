@@ -1,9 +1,10 @@
 """A thin, typed, blocking client for Tradovate's REST API.
 
-`TradovateClient` owns the connection and, through its `SessionKeeper` (`auth`), the session
-token, and nothing else: no Qt, no keyring, no UI text beyond the error messages of `errors`.
-Call it from one worker thread at a time per operation; the keeper is locked so a poller and an
-order can share it.
+`TradovateClient` owns the connection, through its `SessionKeeper` (`auth`) the session token,
+and through `budget` and `lockout` (see `ticket.broker.budget`) how many requests it sends and
+what it does while Tradovate refuses them; nothing else: no Qt, no keyring, no UI text beyond
+the error messages of `errors`. Call it from one worker thread at a time per operation; the
+keeper, the budget and the lockout are locked so a poller and an order can share them.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from pydantic import BaseModel, SecretStr, TypeAdapter, ValidationError
 
 from ticket import __version__
 from ticket.broker import errors
+from ticket.broker.budget import Essential, Kind, Lockout, Refusal, RequestBudget
 from ticket.broker.keeper import SessionKeeper
 from ticket.broker.models import (
     Account,
@@ -105,13 +107,22 @@ class TradovateClient:
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         sleep: Callable[[float], None] = time.sleep,
         store: SessionStore | None = None,
+        budget: RequestBudget | None = None,
+        on_refusal: Callable[[Refusal | None], None] | None = None,
     ) -> None:
         self.http = http
         self.base_url = base_url.rstrip("/")
         self.device_id = device_id
         self.app_id = app_id
+        self.budget = budget if budget is not None else RequestBudget()
+        self.lockout = Lockout(clock, on_refusal)
+        # `with client.essential():` marks look-ups an order action depends on (flatten reads
+        # the position): counted, but neither held back by the budget nor by a refusal.
+        self.essential = Essential()
         self.auth = SessionKeeper(
-            lambda method, path, body, token: self._send(method, path, body, None, token),
+            lambda method, path, body, token: self._send(
+                method, path, body, None, token, Kind.AUTH
+            ),
             self._read,
             self.base_url,
             device_id=device_id,
@@ -120,6 +131,22 @@ class TradovateClient:
             sleep=sleep,
             store=store,
         )
+
+    # -- request budget and refusals --
+
+    @property
+    def refusal(self) -> Refusal | None:
+        """Set while Tradovate refuses requests (a 429 or 423 from any call), else None."""
+        return self.lockout.refusal
+
+    @property
+    def on_refusal(self) -> Callable[[Refusal | None], None] | None:
+        """Called with the new refusal, or None when it ends, on the thread that saw it."""
+        return self.lockout.on_change
+
+    @on_refusal.setter
+    def on_refusal(self, callback: Callable[[Refusal | None], None] | None) -> None:
+        self.lockout.on_change = callback
 
     # -- session (the keeper's; here for the callers that know only the client) --
 
@@ -168,14 +195,19 @@ class TradovateClient:
         body: Mapping[str, object] | None,
         params: Mapping[str, str | int] | None,
         token: SecretStr | None,
+        kind: Kind = Kind.LOOKUP,
     ) -> httpx.Response:
         import httpx
 
+        if kind is Kind.LOOKUP and self.essential.active:
+            kind = Kind.ESSENTIAL
+        self.lockout.admit(kind)
+        self.budget.take(kind)
         headers = {"Content-Type": "application/json"} if body is not None else {}
         if token is not None:
             headers["Authorization"] = f"Bearer {token.get_secret_value()}"
         try:
-            return self.http.request(
+            response = self.http.request(
                 method, f"{self.base_url}{path}", json=body, params=params, headers=headers
             )
         except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
@@ -186,6 +218,8 @@ class TradovateClient:
             raise errors.ConnectionLost(
                 f"The answer from the server was lost ({type(exc).__name__})."
             ) from exc
+        self.lockout.observe(response.status_code)
+        return response
 
     def _read(self, response: httpx.Response) -> Any:
         status = response.status_code
@@ -267,6 +301,7 @@ class TradovateClient:
         headers = {"Content-Type": "application/json"}
         if token is not None:
             headers["Authorization"] = f"Bearer {token.get_secret_value()}"
+        self.budget.take(Kind.ORDER)  # counted, never held back, sent even while refused
         try:
             response = self.http.request(
                 "POST", f"{self.base_url}{path}", json=body, headers=headers
@@ -280,6 +315,7 @@ class TradovateClient:
                 sent=True,
                 failure=f"The connection failed after the order was sent ({type(exc).__name__}).",
             )
+        self.lockout.observe(response.status_code)
         if response.status_code == 401:
             with contextlib.suppress(errors.BrokerError):
                 self.auth.recover(token)

@@ -9,7 +9,8 @@
     ├── HttpStatusError        any other unexpected HTTP status
     │   ├── NotAuthorized      401 / 403: token expired, key without permission, device not allowed
     │   ├── NotFound           404: no such entity, or the wrong environment
-    │   └── RateLimited        429 / 423: too many requests
+    │   └── RateLimited        429 / 423: too many requests, or refused unsent while they last
+    │       └── OverBudget     the client's own hourly budget is spent: nothing was sent
     ├── AuthFailed             the sign-in answered with errorText
     ├── Penalised              a p-ticket: nothing was done; wait p-time seconds
     └── Rejected               a business rejection: failureReason + failureText, or errorText
@@ -66,6 +67,11 @@ class RateLimited(HttpStatusError):
     pass
 
 
+class OverBudget(RateLimited):
+    def __init__(self, message: str) -> None:
+        super().__init__(0, message)
+
+
 class AuthFailed(BrokerError):
     pass
 
@@ -104,9 +110,13 @@ def http_error(status: int) -> HttpStatusError:
         )
     if status == 404:
         return NotFound(404, "Not found (HTTP 404): check the environment and the name.")
-    if status in (423, 429):
+    if status == 429:
+        return RateLimited(429, "Tradovate is refusing requests (429): it may last up to an hour.")
+    if status == 423:
         return RateLimited(
-            status, f"Too many requests (HTTP {status}): Tradovate has paused this client."
+            423,
+            "Tradovate warns that too many requests were sent (423): requests are paused for "
+            "a minute.",
         )
     return HttpStatusError(status, f"Unexpected answer HTTP {status}.")
 

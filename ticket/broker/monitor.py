@@ -4,10 +4,11 @@ bracket or flatten a contract the careful way: every decision from the server's 
 from __future__ import annotations
 
 import contextlib
+import functools
 import time
 from collections.abc import Callable
 from decimal import Decimal
-from typing import TypeVar
+from typing import Concatenate, ParamSpec, TypeVar
 
 from pydantic import BaseModel, ConfigDict
 
@@ -56,16 +57,28 @@ def fetch_snapshot(client: TradovateClient, account_id: int) -> Snapshot:
             filled=qty,
             avg_price=(value / qty) if qty else None,
         )
-    positions = {p.contract_id: p.net_pos for p in client.positions() if p.account_id == account_id}
-    prices = {
-        p.contract_id: p.net_price
-        for p in client.positions()
-        if p.account_id == account_id and p.net_price is not None
-    }
+    held = [p for p in client.positions() if p.account_id == account_id]
+    positions = {p.contract_id: p.net_pos for p in held}
+    prices = {p.contract_id: p.net_price for p in held if p.net_price is not None}
     return Snapshot(orders=views, positions=positions, position_prices=prices)
 
 
 R = TypeVar("R")
+P = ParamSpec("P")
+
+
+def _essential(
+    action: Callable[Concatenate[TradovateClient, P], R],
+) -> Callable[Concatenate[TradovateClient, P], R]:
+    """The action's look-ups decide what it cancels or sends: they are not held back by the
+    request budget, nor refused while Tradovate refuses look-ups."""
+
+    @functools.wraps(action)
+    def run(client: TradovateClient, /, *args: P.args, **kwargs: P.kwargs) -> R:
+        with client.essential():
+            return action(client, *args, **kwargs)
+
+    return run
 
 
 def poll_until(
@@ -95,6 +108,7 @@ class FlattenReport(BaseModel):
     message: str
 
 
+@_essential
 def flatten(
     client: TradovateClient,
     account_id: int,
@@ -162,6 +176,7 @@ class CancelReport(BaseModel):
     message: str
 
 
+@_essential
 def cancel_bracket(
     client: TradovateClient,
     account_id: int,
@@ -232,6 +247,7 @@ class ProtectReport(BaseModel):
     message: str
 
 
+@_essential
 def protect(
     client: TradovateClient,
     stop: PlaceOrderRequest,
