@@ -15,6 +15,7 @@ from ticket.domain.instruments import Instrument
 from ticket.domain.orders import Action, OrderType, TimeInForce
 from ticket.domain.prices import PriceError, parse_number
 from ticket.domain.rules import Assessment, FatFingerLimits, Problem, assess
+from ticket.domain.scaleout import TargetRow
 from ticket.domain.summary import order_line
 from ticket.domain.ticket import (
     BracketSpec,
@@ -48,6 +49,9 @@ class Draft:
     tp_distance: str = "2"
     commission: str = ""
     overrides: frozenset[str] = field(default_factory=frozenset)
+    # Scale-out: two or three targets, each with its quantity, in place of the take-profit
+    # above (which then shows the first). Empty: one target, the take-profit.
+    targets: tuple[TargetRow, ...] = ()
 
     def with_(self, **changes: object) -> Draft:
         return replace(self, **changes)  # type: ignore[arg-type]
