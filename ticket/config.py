@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import stat
+import tempfile
 import uuid
 from pathlib import Path
 
@@ -39,3 +41,23 @@ def device_id() -> str:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(new + "\n")
     return new
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Replace the file at `path` with `text` in one step: a reader sees the old file or the
+    new one, never half of one. A symlinked file stays a symlink and keeps its permissions.
+    Raises OSError; the old file is then untouched."""
+    target = path.resolve()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as out:
+            out.write(text)
+            out.flush()
+            os.fsync(out.fileno())
+        if target.exists():
+            os.chmod(temp, stat.S_IMODE(target.stat().st_mode))
+        os.replace(temp, target)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
