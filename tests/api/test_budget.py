@@ -17,6 +17,7 @@ from ticket.broker.budget import (
     LOCKOUT_429,
     PAUSE_423,
     PER_HOUR,
+    PER_MINUTE,
     PER_SECOND,
     PROBES,
     Kind,
@@ -113,7 +114,9 @@ def cancel(client: TradovateClient):
 
 
 def test_the_documented_numbers_stay_far_below_any_plausible_limit():
-    assert (PER_SECOND, PER_HOUR) == (5, 3000)
+    assert (PER_SECOND, PER_MINUTE, PER_HOUR) == (5, 120, 3000)
+    # the simulator's defaults: 20 a second, 200 a minute, 5,000 an hour
+    assert PER_SECOND * 2 <= 20 and PER_MINUTE * 1.5 <= 200 and PER_HOUR * 1.5 <= 5000
     assert (PAUSE_423, LOCKOUT_429) == (60.0, 3600.0)
     assert PROBES[0] <= PAUSE_423 and list(PROBES) == sorted(PROBES)
 
@@ -128,6 +131,17 @@ def test_look_ups_wait_their_turn_within_a_second(client, fake, clock):
     assert client.budget.sent[Kind.LOOKUP] == PER_SECOND + 1
 
 
+def test_look_ups_wait_their_turn_within_a_minute(client, fake, clock):
+    first = clock.monotonic()
+    for _ in range(PER_MINUTE - 1):  # the sign-in is the first of the minute
+        client.orders()
+        clock.advance(0.25)
+    assert clock.sleeps == []
+    client.orders()
+    assert len(clock.sleeps) == 1  # until the sign-in, a second before the first, is a minute old
+    assert clock.monotonic() == pytest.approx(first - 1 + 60)
+
+
 def test_order_calls_are_counted_but_never_wait_behind_look_ups(client, fake, clock):
     for _ in range(PER_SECOND):
         client.orders()
@@ -140,7 +154,7 @@ def test_order_calls_are_counted_but_never_wait_behind_look_ups(client, fake, cl
 
 
 def test_the_hourly_budget_refuses_look_ups_unsent_but_not_orders(client, fake, clock):
-    assert client.budget.used() == (0, 1)  # the sign-in counts too
+    assert client.budget.used() == (0, 1, 1)  # the sign-in counts too
     for _ in range(PER_HOUR - 1):
         client.orders()
         clock.advance(0.25)
@@ -281,6 +295,6 @@ def test_the_budget_is_shared_by_threads_without_going_over():
     for thread in threads:
         thread.join(5)
     assert len(stamps) == 12 and budget.sent[Kind.LOOKUP] == 12
-    assert budget.used()[1] == 12
+    assert budget.used()[1:] == (12, 12)
     stamps.sort()
     assert all(later - first >= 1.0 for first, later in zip(stamps, stamps[3:], strict=False))

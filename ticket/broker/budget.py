@@ -4,10 +4,12 @@ Tradovate limits requests per second, minute and hour, varies the limits on purp
 publish retail numbers; a client over them gets HTTP 429 for everything, for up to an hour
 (423 comes first, as a warning). So the client stays far below anything plausible:
 
-- `RequestBudget`: look-ups (every query and list) at most `PER_SECOND` in any second (a caller
-  waits its turn) and `PER_HOUR` in any hour (past that a look-up is refused at once, unsent).
-  Order calls (place, cancel, modify, liquidate, placeOSO, placeOCO) and sign-in calls are
-  counted in the same windows, so look-ups leave room for them, but never wait.
+- `RequestBudget`: look-ups (every query and list) at most `PER_SECOND` in any second and
+  `PER_MINUTE` in any minute (a caller waits its turn), and `PER_HOUR` in any hour (past that a
+  look-up is refused at once, unsent). Order calls (place, cancel, modify, liquidate, placeOSO,
+  placeOCO) and sign-in calls are counted in the same windows, so look-ups leave room for
+  them, but never wait. The simulator's defaults are 20 a second, 200 a minute and 5,000 an
+  hour; Tradovate's retail figures are not published.
 - `Lockout`: a 429 or 423 from any call sets a `Refusal`. While it lasts, look-ups raise
   `errors.RateLimited` at once without sending; order calls still go (the trader may need to
   cancel or flatten, and a 429 answer to an order proves it was not placed). A 423 pauses
@@ -31,6 +33,7 @@ from pydantic import BaseModel, ConfigDict
 from ticket.broker import errors
 
 PER_SECOND = 5
+PER_MINUTE = 120
 PER_HOUR = 3000
 PAUSE_423 = 60.0
 LOCKOUT_429 = 3600.0
@@ -40,7 +43,9 @@ REFUSING = (423, 429)
 
 class Kind(StrEnum):
     LOOKUP = "lookup"  # queries and lists: wait their turn, refused while locked out
-    ESSENTIAL = "essential"  # a look-up an order action depends on: counted, never held back
+    # a look-up an order action depends on: waits its turn, but neither the hourly budget
+    # nor a refusal holds it back
+    ESSENTIAL = "essential"
     ORDER = "order"
     AUTH = "auth"
 
@@ -57,22 +62,26 @@ class Refusal(BaseModel):
 
 
 class RequestBudget:
-    """Sliding one-second and one-hour windows over every request sent. Thread-safe."""
+    """Sliding one-second, one-minute and one-hour windows over every request sent.
+    Thread-safe."""
 
     def __init__(
         self,
         per_second: int = PER_SECOND,
         per_hour: int = PER_HOUR,
+        per_minute: int = PER_MINUTE,
         *,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.per_second = per_second
+        self.per_minute = per_minute
         self.per_hour = per_hour
         self._clock = clock
         self._sleep = sleep
         self._lock = threading.Lock()
         self._second: deque[float] = deque()
+        self._minute: deque[float] = deque()
         self._hour: deque[float] = deque()
         self.sent: dict[Kind, int] = dict.fromkeys(Kind, 0)
         self.waited = 0.0  # seconds look-ups spent waiting their turn, in all
@@ -83,38 +92,44 @@ class RequestBudget:
             with self._lock:
                 now = self._clock()
                 self._forget(now)
-                if kind is not Kind.LOOKUP:
+                if kind in (Kind.ORDER, Kind.AUTH):
                     self._count(kind, now)
                     return
-                if len(self._hour) >= self.per_hour:
+                if kind is Kind.LOOKUP and len(self._hour) >= self.per_hour:
                     raise errors.OverBudget(
                         f"This app has sent {self.per_hour} requests in the last hour, its own "
                         "limit to stay clear of Tradovate's: look-ups resume within the hour; "
                         "orders still go."
                     )
-                if len(self._second) < self.per_second:
+                if len(self._second) >= self.per_second:
+                    wait = self._second[-self.per_second] + 1.0 - now
+                elif len(self._minute) >= self.per_minute:
+                    wait = self._minute[-self.per_minute] + 60.0 - now
+                else:
                     self._count(kind, now)
                     return
-                wait = self._second[0] + 1.0 - now
             self.waited += wait
             self._sleep(wait)
 
     def _count(self, kind: Kind, now: float) -> None:
         self._second.append(now)
+        self._minute.append(now)
         self._hour.append(now)
         self.sent[kind] += 1
 
     def _forget(self, now: float) -> None:
         while self._second and self._second[0] <= now - 1.0:
             self._second.popleft()
+        while self._minute and self._minute[0] <= now - 60.0:
+            self._minute.popleft()
         while self._hour and self._hour[0] <= now - 3600.0:
             self._hour.popleft()
 
-    def used(self) -> tuple[int, int]:
-        """Requests in the last second and the last hour."""
+    def used(self) -> tuple[int, int, int]:
+        """Requests in the last second, minute and hour."""
         with self._lock:
             self._forget(self._clock())
-            return len(self._second), len(self._hour)
+            return len(self._second), len(self._minute), len(self._hour)
 
 
 class Lockout:

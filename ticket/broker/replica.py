@@ -468,7 +468,7 @@ class AccountReplica:
 
     def exposures(self) -> list[Exposure]:
         """Every contract with a position that working stops do not cover in full (the rule of
-        `ticket.domain.protection.exposures`)."""
+        `ticket.domain.protection.exposures`), by contract id."""
         found = []
         for contract_id, net in self.positions().items():
             exposure = self._exposure(contract_id, net)
@@ -493,8 +493,8 @@ class AccountReplica:
         return self._positions[max(ids)] if ids else None
 
     def positions(self) -> dict[int, int]:
-        """Contract id -> net position (summed over the accounts held)."""
-        return {contract_id: self._net(contract_id) for contract_id in self._positions_of}
+        """Contract id -> net position (summed over the accounts held), by contract id."""
+        return {contract_id: self._net(contract_id) for contract_id in sorted(self._positions_of)}
 
     def find_by_cl_ord_id(self, cl_ord_id: str) -> int | None:
         """The order a clOrdId was sent with (its first command's order)."""
