@@ -1,7 +1,8 @@
 """Command line: `ticket` opens the window; the subcommands do the same work without one.
 
 Exit codes: 0 done or placed, 1 error (nothing sent), 2 usage, 3 rejected, 4 outcome unknown,
-5 penalised (nothing placed, wait and resend), 6 not placed (declined, or refused before sending).
+5 penalised (nothing placed, wait and resend), 6 not placed (declined, or refused before sending),
+7 not found (`orders --cl-ord-id`), 8 partly placed (a scale-out some of whose parts were not).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ STARTED = time.perf_counter()  # as early as the program can tell: start-up is t
 EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
 EXIT_REJECTED, EXIT_UNKNOWN, EXIT_PENALISED, EXIT_NOT_PLACED = 3, 4, 5, 6
 EXIT_NOT_FOUND = 7  # `orders --cl-ord-id`: no such order (yet)
+EXIT_PARTLY = 8  # a scale-out: some parts placed, the others known not to be
 MAX_CONTRACTS = 100_000  # beyond any exchange's order size: a typo, not an order
 
 
@@ -186,6 +188,17 @@ def build_parser() -> argparse.ArgumentParser:
     journal.add_argument("--json", action=_Once, nargs=0, help="print JSON lines")
     quote = sub.add_parser("quote", parents=[common], help="bid, ask and last from market data")
     quote.add_argument("symbol")
+    presets = sub.add_parser("presets", help="list the presets of presets.toml, or export them")
+    presets.add_argument("--product", metavar="ROOT", help="only this product's, e.g. ES")
+    presets.add_argument("--json", action=_Once, nargs=0, help="print JSON")
+    moves = presets.add_mutually_exclusive_group()
+    moves.add_argument("--export", metavar="FILE", help="write the presets to FILE")
+    moves.add_argument(
+        "--import",
+        dest="import_file",
+        metavar="FILE",
+        help="add the presets of FILE (a name already taken gets a number)",
+    )
     sub.add_parser(
         "sign-out",
         parents=[common],
@@ -195,7 +208,14 @@ def build_parser() -> argparse.ArgumentParser:
     place = sub.add_parser("place", parents=[common], help="place a bracketed order")
     place.add_argument("--symbol", required=True)
     place.add_argument("--side", choices=["buy", "sell"], required=True)
-    place.add_argument("--qty", type=_contracts, required=True)
+    place.add_argument(
+        "--preset",
+        metavar="NAME",
+        help="start from this preset of the product (presets.toml); the options given override it",
+    )
+    place.add_argument(
+        "--qty", type=_contracts, help="contracts (required unless the preset sets the size)"
+    )
     place.add_argument(
         "--type",
         dest="order_type",
@@ -204,14 +224,24 @@ def build_parser() -> argparse.ArgumentParser:
     )
     place.add_argument("--price", help="limit price (limit, stoplimit, mit)")
     place.add_argument("--trigger", help="entry stop price (stop, stoplimit)")
-    place.add_argument("--tif", choices=["day", "gtc"], default="day")
+    place.add_argument("--tif", choices=["day", "gtc"], help="time in force (default: day)")
     place.add_argument("--stop-ticks", help="stop-loss distance in ticks")
     place.add_argument("--stop-price", help="stop-loss absolute price")
     place.add_argument("--stop-money", help="stop-loss in money per contract")
-    place.add_argument("--target-ticks", help="take-profit distance in ticks")
-    place.add_argument("--target-price", help="take-profit absolute price")
-    place.add_argument("--target-money", help="take-profit in money per contract")
-    place.add_argument("--target-r", help="take-profit as a multiple of the stop distance")
+    place.add_argument(
+        "--target-ticks", help="take-profit distance in ticks; up to 3, as 8,16, to scale out"
+    )
+    place.add_argument("--target-price", help="take-profit absolute price (or prices)")
+    place.add_argument("--target-money", help="take-profit in money per contract (or amounts)")
+    place.add_argument(
+        "--target-r", help="take-profit as a multiple of the stop distance (or multiples)"
+    )
+    place.add_argument(
+        "--target-qty",
+        metavar="N,N",
+        help="contracts at each target, adding up to --qty, as 1,1: each part is its own "
+        "placeOSO with its own stop",
+    )
     place.add_argument(
         "--ref-price",
         help="the market price: a Market entry's exits are measured from it, and any other "
@@ -258,6 +288,8 @@ def main(argv: Sequence[str] | None = None, stdin: TextIO | None = None) -> int:
         return _run_sim(args)
     if args.command == "journal":
         return _journal(args)
+    if args.command == "presets":
+        return _presets(args)
     from ticket.cli_commands import run
 
     return run(args, stdin or sys.stdin)
@@ -335,6 +367,56 @@ def _journal(args: argparse.Namespace) -> int:
         else:
             rest = {k: v for k, v in entry.items() if k not in ("time", "kind", "body")}
             print(f"{entry.get('time')}  {entry.get('kind'):<18} {json.dumps(rest, default=str)}")
+    return EXIT_OK
+
+
+def _presets(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from ticket import presets_file
+    from ticket.domain.presets import describe
+
+    report = presets_file.load()
+    for line in report.notice():
+        print(f"ticket: {line}", file=sys.stderr)
+    book = report.book
+    if args.import_file:
+        try:
+            merged, read, notes = presets_file.import_into(book, Path(args.import_file))
+            for line in read.notice():
+                print(f"ticket: {line}", file=sys.stderr)
+            saved = presets_file.save(report.path, merged, report)
+        except presets_file.PresetsFileError as exc:
+            print(f"ticket: {exc}", file=sys.stderr)
+            return EXIT_ERROR
+        for note in notes:
+            print(note)
+        added = len(saved.book.presets) - len(book.presets)
+        print(f"Added {added} presets to {report.path}")
+        return EXIT_OK
+    if args.export:
+        try:
+            count = presets_file.export(
+                book, Path(args.export), [args.product] if args.product else None
+            )
+        except presets_file.PresetsFileError as exc:
+            print(f"ticket: {exc}", file=sys.stderr)
+            return EXIT_ERROR
+        print(f"Wrote {count} presets to {args.export}")
+        return EXIT_OK
+    chosen = book.for_product(args.product) if args.product else book.presets
+    if args.json:
+        print(dumps([presets_file.preset_table(p) for p in chosen]))
+        return EXIT_OK
+    if not chosen:
+        where = f" for {args.product.upper()}" if args.product else ""
+        print(f"No presets{where} in {report.path}.")
+    for product in dict.fromkeys(p.product for p in chosen):
+        print(product)
+        for n, preset in enumerate(book.for_product(product), 1):
+            key = f"Alt+{n}" if n <= 9 else "     "
+            mark = "  (default)" if preset.default else ""
+            print(f"  {key}  {preset.name:<24} {describe(preset)}{mark}")
     return EXIT_OK
 
 

@@ -6,16 +6,17 @@ import argparse
 import contextlib
 import sys
 import threading
-from collections.abc import Mapping
-from datetime import date
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
 from decimal import Decimal
 from typing import TextIO
 
-from ticket import limits_file
+from ticket import limits_file, presets_file
 from ticket.broker import errors
 from ticket.broker.contracts import ResolvedContract, resolve_contract
 from ticket.broker.marketdata import FeedState, MarketDataClient, Quote
-from ticket.broker.models import OrderVersion
+from ticket.broker.models import Account, OrderVersion
 from ticket.broker.orders import Outcome, Status, find_by_cl_ord_id, submit_oso
 from ticket.broker.session import EventKind, SessionEvent
 from ticket.cli import (
@@ -23,6 +24,7 @@ from ticket.cli import (
     EXIT_NOT_FOUND,
     EXIT_NOT_PLACED,
     EXIT_OK,
+    EXIT_PARTLY,
     EXIT_PENALISED,
     EXIT_REJECTED,
     EXIT_UNKNOWN,
@@ -35,12 +37,29 @@ from ticket.credentials import KeyringStore, KeyringUnavailable
 from ticket.domain.build import AccountRef, build_place_oso, new_cl_ord_id
 from ticket.domain.draft import MarketView
 from ticket.domain.instruments import Instrument
-from ticket.domain.orders import Action, OrderType, TimeInForce
+from ticket.domain.orders import Action, OrderType, PlaceOsoRequest, TimeInForce
+from ticket.domain.presets import (
+    Distance,
+    Preset,
+    PresetError,
+    SizeKind,
+    preset_quantity,
+    stop_risk,
+)
 from ticket.domain.prices import PriceError
-from ticket.domain.rules import Severity, assess
+from ticket.domain.rules import FatFingerLimits, Problem, Severity, assess
+from ticket.domain.scaleout import (
+    MAX_TARGETS,
+    TargetSpec,
+    assess_scaleout,
+    build_parts,
+    scaleout_line,
+    scaleout_lines,
+)
 from ticket.domain.summary import order_line, plan_lines
 from ticket.domain.ticket import BracketSpec, DistanceUnit, EntrySpec, TicketForm
 from ticket.journal import Journal
+from ticket.scaleout import PartOutcome, ScaleOutOutcome, held_back, submit_scaleout
 from ticket.services import (
     Connection,
     Environment,
@@ -387,30 +406,173 @@ def _price(instrument: Instrument, text: str | None, name: str) -> Decimal | Non
         raise UsageError(f"{name}: {exc}") from None
 
 
-def _exit(
-    args: argparse.Namespace, instrument: Instrument, prefix: str, kind: OrderType
-) -> BracketSpec:
-    given = {
-        DistanceUnit.TICKS: getattr(args, f"{prefix}_ticks"),
-        DistanceUnit.PRICE: getattr(args, f"{prefix}_price"),
-        DistanceUnit.MONEY: getattr(args, f"{prefix}_money"),
-        DistanceUnit.R: getattr(args, f"{prefix}_r", None),
-    }
-    chosen = [(unit, text) for unit, text in given.items() if text is not None]
+def _chosen(
+    args: argparse.Namespace, prefix: str, units: Sequence[DistanceUnit]
+) -> tuple[DistanceUnit, str] | None:
+    """The unit and text of the one `--<prefix>-<unit>` option given, if any."""
+    given = [(u, getattr(args, f"{prefix}_{u.value.lower()}")) for u in units]
+    chosen = [(unit, text) for unit, text in given if text is not None]
     if len(chosen) > 1:
         raise UsageError(f"Give the {prefix} in one unit only.")
-    if not chosen:
-        return BracketSpec(enabled=False, order_type=kind)
-    unit, text = chosen[0]
-    distance = (
-        _price(instrument, text, f"--{prefix}-price")
-        if unit is DistanceUnit.PRICE
-        else decimal_arg(text, f"--{prefix}-{unit.value.lower()}")
+    return chosen[0] if chosen else None
+
+
+def _exit(args: argparse.Namespace, instrument: Instrument) -> BracketSpec:
+    """The stop-loss the options give; disabled when they give none."""
+    chosen = _chosen(args, "stop", (DistanceUnit.TICKS, DistanceUnit.PRICE, DistanceUnit.MONEY))
+    if chosen is None:
+        return BracketSpec(enabled=False, order_type=OrderType.STOP)
+    unit, text = chosen
+    return BracketSpec(
+        order_type=OrderType.STOP, unit=unit, distance=_distance(instrument, "stop", unit, text)
     )
-    return BracketSpec(order_type=kind, unit=unit, distance=distance)
 
 
-def _form(args: argparse.Namespace, symbol: str, instrument: Instrument) -> TicketForm:
+def _distance(instrument: Instrument, prefix: str, unit: DistanceUnit, text: str) -> Decimal | None:
+    if unit is DistanceUnit.PRICE:
+        return _price(instrument, text, f"--{prefix}-price")
+    return decimal_arg(text, f"--{prefix}-{unit.value.lower()}")
+
+
+def _given_targets(args: argparse.Namespace, instrument: Instrument) -> tuple[TargetSpec, ...]:
+    """The targets the options give: one, or up to three with `--target-qty`."""
+    chosen = _chosen(args, "target", tuple(DistanceUnit))
+    quantities = _quantities(args.target_qty) if args.target_qty is not None else None
+    if chosen is None:
+        if quantities is not None:
+            raise UsageError(
+                "--target-qty needs the targets it splits over: --target-ticks, --target-price, "
+                "--target-money or --target-r."
+            )
+        return ()
+    unit, text = chosen
+    texts = text.split(",")
+    if len(texts) > MAX_TARGETS:
+        raise UsageError(f"At most {MAX_TARGETS} targets, not {len(texts)}.")
+    if quantities is None:
+        if len(texts) > 1:
+            option = "--target-" + unit.value.lower()
+            raise UsageError(
+                f"{option} {text}: for a decimal, use a dot. To scale out over {len(texts)} "
+                "targets, give --target-qty too: the contracts each one takes, adding up to "
+                "--qty (for example --target-qty 1,1)."
+            )
+        quantities = [None]
+    if len(quantities) != len(texts):
+        raise UsageError(
+            f"--target-qty gives {len(quantities)} quantities for {len(texts)} targets."
+        )
+    return tuple(
+        TargetSpec(unit=unit, distance=_distance(instrument, "target", unit, t), qty=q)
+        for t, q in zip(texts, quantities, strict=True)
+    )
+
+
+def _quantities(text: str) -> list[int | None]:
+    found: list[int | None] = []
+    for part in text.split(","):
+        try:
+            found.append(int(part.strip()))
+        except ValueError:
+            raise UsageError(
+                f"--target-qty: '{part.strip()}' is not a whole number of contracts."
+            ) from None
+    return found
+
+
+@dataclass(frozen=True)
+class _Asked:
+    """The order the options ask for, the preset filled in where they are silent."""
+
+    qty: int
+    time_in_force: TimeInForce
+    stop: BracketSpec
+    targets: tuple[TargetSpec, ...]
+    preset: Preset | None
+
+
+def _find_preset(name: str, root: str) -> Preset:
+    report = presets_file.load()
+    for line in report.notice():
+        print(f"ticket: {line}", file=sys.stderr)
+    found = report.book.find(root, name)
+    if found is None:
+        names = ", ".join(f'"{p.name}"' for p in report.book.for_product(root))
+        known = f"its presets: {names}" if names else "it has none"
+        raise UsageError(f'No preset "{name}" for {root} in {report.path} ({known}).')
+    return found
+
+
+def _asked(
+    args: argparse.Namespace,
+    instrument: Instrument,
+    preset: Preset | None = None,
+    balance: Callable[[], Decimal | None] = lambda: None,
+) -> _Asked:
+    """What to place: the options, then `preset` where they say nothing. `balance` is asked
+    only for a preset that sizes from a percent of it."""
+    stop = _exit(args, instrument)
+    if not stop.enabled and preset is not None and preset.stop is not None:
+        stop = BracketSpec(
+            order_type=OrderType.STOP, unit=preset.stop.unit, distance=preset.stop.value
+        )
+    targets = _given_targets(args, instrument)
+    if not targets and preset is not None:
+        targets = tuple(
+            TargetSpec(unit=t.unit, distance=t.value, qty=t.qty) for t in preset.targets
+        )
+    tif = {"day": TimeInForce.DAY, "gtc": TimeInForce.GTC}.get(args.tif or "")
+    if tif is None:
+        tif = (preset.time_in_force if preset else None) or TimeInForce.DAY
+    qty = args.qty
+    if qty is None and preset is not None:
+        qty = _preset_qty(preset, stop, instrument, balance)
+    if qty is None and len(targets) > 1 and all(t.qty is not None for t in targets):
+        qty = sum(t.qty or 0 for t in targets)
+    if qty is None:
+        unset = f' (preset "{preset.name}" does not set the size)' if preset else ""
+        raise UsageError(f"Give --qty: how many contracts{unset}.")
+    if len(targets) == 1 and targets[0].qty not in (None, qty):
+        raise UsageError(f"--target-qty {targets[0].qty} is not the {qty} contracts of --qty.")
+    return _Asked(qty=qty, time_in_force=tif, stop=stop, targets=targets, preset=preset)
+
+
+def _preset_qty(
+    preset: Preset,
+    stop: BracketSpec,
+    instrument: Instrument,
+    balance: Callable[[], Decimal | None],
+) -> int | None:
+    """The preset's size, from its risk budget at the stop actually used."""
+    size = preset.size
+    label = f'Preset "{preset.name}"'
+    if size is not None and size.kind is not SizeKind.QTY and stop.distance is not None:
+        if stop.unit is DistanceUnit.PRICE:
+            raise UsageError(
+                f"{label} sizes from a risk budget, which needs the stop in ticks or money: "
+                "give --stop-ticks or --stop-money, or --qty."
+            )
+        preset = preset.model_copy(update={"stop": Distance(unit=stop.unit, value=stop.distance)})
+    known = balance() if size is not None and size.kind is SizeKind.RISK_PERCENT else None
+    try:
+        qty = preset_quantity(preset, instrument, known)
+    except PresetError as exc:
+        raise UsageError(f"{label}: {exc.message}; give --qty.") from None
+    if qty == 0 and preset.stop is not None and size is not None:
+        risk = stop_risk(preset.stop, instrument)
+        raise UsageError(
+            f"{label}: its risk budget does not cover one contract at this stop "
+            f"({risk:,.2f} {instrument.currency} a contract); give --qty to trade anyway."
+        )
+    return qty
+
+
+def _form(
+    args: argparse.Namespace, symbol: str, instrument: Instrument, asked: _Asked | None = None
+) -> TicketForm:
+    """The ticket the options (and the preset in `asked`) describe, its take-profit off when
+    it scales out over several targets."""
+    asked = asked or _asked(args, instrument)
     order_type = ORDER_TYPES[args.order_type]
     reference = _price(instrument, args.ref_price, "--ref-price")
     if order_type is OrderType.MARKET and reference is None:
@@ -418,19 +580,23 @@ def _form(args: argparse.Namespace, symbol: str, instrument: Instrument) -> Tick
             "A Market entry needs a market price: its stop-loss and take-profit are measured "
             "from it. Give --ref-price."
         )
+    target = BracketSpec(enabled=False, order_type=OrderType.LIMIT)
+    if len(asked.targets) == 1:
+        only = asked.targets[0]
+        target = BracketSpec(order_type=OrderType.LIMIT, unit=only.unit, distance=only.distance)
     return TicketForm(
         instrument=instrument,
         symbol=symbol,
         entry=EntrySpec(
             action=Action.BUY if args.side == "buy" else Action.SELL,
-            qty=args.qty,
+            qty=asked.qty,
             order_type=order_type,
             price=_price(instrument, args.price, "--price"),
             stop_price=_price(instrument, args.trigger, "--trigger"),
-            time_in_force=TimeInForce.GTC if args.tif == "gtc" else TimeInForce.DAY,
+            time_in_force=asked.time_in_force,
         ),
-        stop_loss=_exit(args, instrument, "stop", OrderType.STOP),
-        take_profit=_exit(args, instrument, "target", OrderType.LIMIT),
+        stop_loss=asked.stop,
+        take_profit=target,
         reference_price=reference,
         overrides=frozenset(args.override),
     )
@@ -442,6 +608,13 @@ def _place(connection: Connection, args: argparse.Namespace, stdin: TextIO) -> i
     notes = sys.stderr if args.json else sys.stdout
     account = pick_account(client.accounts(), args.account)
     resolved = resolve_contract(client, args.symbol, date.today())
+    preset = _find_preset(args.preset, resolved.instrument.root) if args.preset else None
+    asked = _asked(
+        args,
+        resolved.instrument,
+        preset,
+        lambda: client.cash_balance(account.id).total_cash_value,
+    )
     order_type = ORDER_TYPES[args.order_type]
     quote = _quote_or_none(connection, resolved)
     last = quote.last if quote and quote.last is not None else None
@@ -460,7 +633,7 @@ def _place(connection: Connection, args: argparse.Namespace, stdin: TextIO) -> i
         last = last if last is not None else price
         args.ref_price = resolved.instrument.format_price(price)
         print(f"Exits measured from the live {side} {args.ref_price}.", file=notes)
-    form = _form(args, resolved.contract.name, resolved.instrument)
+    form = _form(args, resolved.contract.name, resolved.instrument, asked)
     if last is None and typed and order_type is not OrderType.MARKET:
         last = form.reference_price  # the trader's word for where the market is
     form = form.model_copy(
@@ -475,13 +648,11 @@ def _place(connection: Connection, args: argparse.Namespace, stdin: TextIO) -> i
         print(f"ticket: {line}", file=sys.stderr)
     limits = limits_report.settings.for_root(resolved.instrument.root)
     moment = now()
+    if len(asked.targets) > 1:
+        ticket = _Ticket(connection, account, form, limits, moment, notes)
+        return _place_scaleout(ticket, asked.targets, args, stdin)
     assessment = assess(form, limits, moment)
-    for problem in assessment.problems:
-        blocking = problem.code and problem.severity is Severity.ERROR
-        how = f" (--override {problem.code})" if blocking else ""
-        print(f"{problem.severity.value}: {problem.field}: {problem.message}{how}", file=notes)
-    if not assessment.can_place:
-        print("Nothing was sent.", file=notes)
+    if not _problems_allow(assessment.problems, notes):
         return EXIT_ERROR
     request = build_place_oso(
         form,
@@ -495,13 +666,10 @@ def _place(connection: Connection, args: argparse.Namespace, stdin: TextIO) -> i
     if args.dry_run:
         print(dumps(request.to_wire()))
         return EXIT_OK
-    if not args.yes:
-        print(f"{connection.environment.value}  account {account.name}", file=notes)
-        print("\n".join(plan_lines(form, assessment)), file=notes)
-        print("Send this order? [y/N] ", end="", flush=True, file=notes)
-        if stdin.readline().strip().lower() not in ("y", "yes"):
-            print("Not sent.", file=notes)
-            return EXIT_NOT_PLACED
+    if not args.yes and not _confirmed(
+        connection, account, plan_lines(form, assessment), "Send this order?", stdin, notes
+    ):
+        return EXIT_NOT_PLACED
     journal = Journal.default()
     journal.order_sent(
         request,
@@ -530,24 +698,24 @@ def _place(connection: Connection, args: argparse.Namespace, stdin: TextIO) -> i
     return EXIT_FOR[outcome.status]
 
 
+def _outcome_data(outcome: Outcome) -> dict[str, object]:
+    return {
+        "status": outcome.status.value,
+        "orderId": outcome.order_id,
+        "oso1Id": outcome.oso1_id,
+        "oso2Id": outcome.oso2_id,
+        "failureReason": outcome.failure_reason,
+        "failureText": outcome.failure_text,
+        "clOrdId": outcome.cl_ord_id,
+        "message": outcome.message,
+        "penaltySeconds": outcome.penalty_seconds,
+        "reconciled": outcome.reconciled,
+    }
+
+
 def _print_outcome(outcome: Outcome, as_json: bool) -> None:
     if as_json:
-        print(
-            dumps(
-                {
-                    "status": outcome.status.value,
-                    "orderId": outcome.order_id,
-                    "oso1Id": outcome.oso1_id,
-                    "oso2Id": outcome.oso2_id,
-                    "failureReason": outcome.failure_reason,
-                    "failureText": outcome.failure_text,
-                    "clOrdId": outcome.cl_ord_id,
-                    "message": outcome.message,
-                    "penaltySeconds": outcome.penalty_seconds,
-                    "reconciled": outcome.reconciled,
-                }
-            )
-        )
+        print(dumps(_outcome_data(outcome)))
         return
     print(f"{outcome.status.value.upper()}: {outcome.message}")
     if outcome.status is Status.UNKNOWN:
@@ -555,6 +723,163 @@ def _print_outcome(outcome: Outcome, as_json: bool) -> None:
     if outcome.order_id:
         legs = " ".join(str(i) for i in (outcome.oso1_id, outcome.oso2_id) if i is not None)
         print(f"order {outcome.order_id}" + (f"  stop/target legs {legs}" if legs else ""))
+
+
+def _problems_allow(problems: Sequence[Problem], notes: TextIO) -> bool:
+    """Print the ticket's problems; True when none of them blocks sending."""
+    for problem in problems:
+        blocking = problem.code and problem.severity is Severity.ERROR
+        how = f" (--override {problem.code})" if blocking else ""
+        print(f"{problem.severity.value}: {problem.field}: {problem.message}{how}", file=notes)
+    if any(p.severity is Severity.ERROR for p in problems):
+        print("Nothing was sent.", file=notes)
+        return False
+    return True
+
+
+def _confirmed(
+    connection: Connection,
+    account: Account,
+    lines: Sequence[str],
+    question: str,
+    stdin: TextIO,
+    notes: TextIO,
+) -> bool:
+    print(f"{connection.environment.value}  account {account.name}", file=notes)
+    print("\n".join(lines), file=notes)
+    print(f"{question} [y/N] ", end="", flush=True, file=notes)
+    if stdin.readline().strip().lower() in ("y", "yes"):
+        return True
+    print("Not sent.", file=notes)
+    return False
+
+
+@dataclass(frozen=True)
+class _Ticket:
+    """A ticket ready to judge: where it goes, what it is, and the limits it is judged by."""
+
+    connection: Connection
+    account: Account
+    form: TicketForm
+    limits: FatFingerLimits
+    moment: datetime
+    notes: TextIO
+
+
+def _place_scaleout(
+    ticket: _Ticket, targets: Sequence[TargetSpec], args: argparse.Namespace, stdin: TextIO
+) -> int:
+    """One placeOSO per target, each with its own stop: judged as one ticket, confirmed as
+    one, sent one after the other, every part reported on its own."""
+    form, notes, connection = ticket.form, ticket.notes, ticket.connection
+    judged = assess_scaleout(form, targets, ticket.limits, ticket.moment)
+    if not _problems_allow(judged.problems, notes):
+        return EXIT_ERROR
+    base = new_cl_ord_id()
+    requests = build_parts(
+        judged,
+        AccountRef(id=ticket.account.id, name=ticket.account.name),
+        limits=ticket.limits,
+        now=ticket.moment,
+        cl_ord_id=base,
+        is_automated=args.yes,
+    )
+    if args.dry_run:
+        print(dumps([r.to_wire() for r in requests]))
+        return EXIT_OK
+    question = f"Send these {len(requests)} orders?"
+    lines = scaleout_lines(form, judged)
+    if not args.yes and not _confirmed(connection, ticket.account, lines, question, stdin, notes):
+        return EXIT_NOT_PLACED
+    fmt = form.instrument.format_price
+    prices = [fmt(p.target_price) if p.target_price is not None else "?" for p in judged.parts]
+    journal = Journal.default()
+    summary = scaleout_line(form, judged)
+    for number, request in enumerate(requests, 1):
+        journal.order_sent(
+            request,
+            summary=f"{summary} (part {number} of {len(requests)})",
+            environment=connection.environment.value,
+            source="cli",
+        )
+    done: list[PartOutcome] = []
+
+    def heard(part: PartOutcome) -> None:
+        done.append(part)
+        if part.sent:
+            journal.order_outcome(part.outcome, source="cli")
+
+    print(f"Sending {base} in {len(requests)} parts…", file=sys.stderr, flush=True)
+    try:
+        result = submit_scaleout(
+            connection.client,
+            requests,
+            prices,
+            reconcile_delays=CLI_LOOKUP_DELAYS,
+            progress=lambda text: print(text, file=sys.stderr, flush=True),
+            on_part=heard,
+        )
+    except KeyboardInterrupt:
+        result = _interrupted(requests, prices, done)
+    if args.json:
+        print(dumps(_scaleout_data(base, result)))
+    else:
+        print("\n".join(result.lines()))
+    return _scaleout_exit(result)
+
+
+def _interrupted(
+    requests: Sequence[PlaceOsoRequest], prices: Sequence[str], done: Sequence[PartOutcome]
+) -> ScaleOutOutcome:
+    """Ctrl-C during a scale-out: the part on the wire may be placed, the rest never left."""
+    parts = list(done)
+    number = len(parts) + 1
+    if number <= len(requests):
+        request = requests[number - 1]
+        parts.append(
+            PartOutcome(
+                number=number,
+                qty=request.order_qty,
+                target=prices[number - 1],
+                outcome=Outcome(
+                    status=Status.UNKNOWN,
+                    cl_ord_id=request.cl_ord_id,
+                    message="Interrupted after this part was sent: it may have been placed. "
+                    "Check your orders before placing again.",
+                ),
+            )
+        )
+    for later in range(len(parts) + 1, len(requests) + 1):
+        request = requests[later - 1]
+        parts.append(
+            PartOutcome(
+                number=later,
+                qty=request.order_qty,
+                target=prices[later - 1],
+                outcome=held_back(later, parts[-1], request),
+                sent=False,
+            )
+        )
+    return ScaleOutOutcome(parts=tuple(parts))
+
+
+def _scaleout_data(base: str, result: ScaleOutOutcome) -> dict[str, object]:
+    status = result.status
+    return {
+        "status": status.value if status is not None else "partly_placed",
+        "clOrdId": base,
+        "workingQty": result.working_qty,
+        "parts": [
+            {"part": p.number, "qty": p.qty, "target": p.target, "sent": p.sent}
+            | _outcome_data(p.outcome)
+            for p in result.parts
+        ],
+    }
+
+
+def _scaleout_exit(result: ScaleOutOutcome) -> int:
+    status = result.status
+    return EXIT_PARTLY if status is None else EXIT_FOR[status]
 
 
 COMMANDS = {

@@ -217,6 +217,50 @@ def _check_size(size: Size, stop: Distance | None, targets: Sequence[PresetTarge
         raise PresetError("risk_percent", f"must be a percent from above 0 to 100, got {amount}")
 
 
+def _distance_text(unit: DistanceUnit, value: Decimal) -> str:
+    number = f"{value.normalize():f}"
+    if unit is DistanceUnit.R:
+        return f"{number}R"
+    return f"{number} {'ticks' if unit is DistanceUnit.TICKS else 'money'}"
+
+
+def describe(preset: Preset) -> str:
+    """The preset in one line, for a list or a button's tooltip: 'stop 8 ticks, target 16
+    ticks, 2 contracts, Day'."""
+    parts = []
+    if preset.stop is not None:
+        parts.append(f"stop {_distance_text(preset.stop.unit, preset.stop.value)}")
+    if len(preset.targets) == 1:
+        only = preset.targets[0]
+        parts.append(f"target {_distance_text(only.unit, only.value)}")
+    elif preset.targets:
+        listed = ", ".join(
+            _distance_text(t.unit, t.value) + (f" x{t.qty}" if t.qty is not None else " the rest")
+            for t in preset.targets
+        )
+        parts.append(f"targets {listed}")
+    size = preset.size
+    if size is not None:
+        amount = f"{size.amount.normalize():f}"
+        parts.append(
+            {
+                SizeKind.QTY: f"{amount} contracts",
+                SizeKind.RISK_MONEY: f"risk {amount} a trade",
+                SizeKind.RISK_PERCENT: f"risk {amount}% of the balance",
+            }[size.kind]
+        )
+    if preset.time_in_force is not None:
+        parts.append(preset.time_in_force.value)
+    if preset.break_even is not None:
+        be = preset.break_even
+        plus = f" +{be.plus_ticks}" if be.plus_ticks else ""
+        parts.append(f"break-even{plus} after {be.after_ticks} ticks")
+    if preset.trailing is not None:
+        tr = preset.trailing
+        parts.append(f"trail {tr.distance_ticks} ticks after {tr.after_ticks}")
+    return ", ".join(parts)
+
+
 # -- the list -----------------------------------------------------------------------------------
 
 
