@@ -9,11 +9,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from ticket.domain.build import AccountRef, TicketInvalid
+from ticket.domain.draft import Draft, MarketView, evaluate_scaleout
 from ticket.domain.instruments import BUILT_IN
 from ticket.domain.orders import Action, OrderType
 from ticket.domain.rules import FatFingerLimits, Severity
 from ticket.domain.scaleout import (
     ScaleOutError,
+    TargetRow,
     TargetSpec,
     assess_scaleout,
     build_parts,
@@ -26,6 +28,7 @@ from ticket.domain.ticket import BracketSpec, DistanceUnit, EntrySpec, TicketFie
 NOW = datetime(2026, 12, 5, 15, 0, tzinfo=UTC)
 LOOSE = FatFingerLimits(max_contracts=1000, max_risk=Decimal(10**7), max_ticks_from_last=10**5)
 ACCOUNT = AccountRef(id=7, name="SIM1")
+TICKS = DistanceUnit.TICKS
 
 
 def es_form(qty=3, action=Action.BUY, price="5990.25", stop_ticks="8", root="ES", last=None):
@@ -261,3 +264,72 @@ def test_parts_are_on_the_grid_and_add_up_to_the_whole(root, action, stop, targe
         target = part.target_price
         instrument.require_on_grid(target)
         assert (target - Decimal(entry)) * action.sign >= instrument.tick_size
+
+
+# -- the window's draft -------------------------------------------------------------------------
+
+
+def draft(*rows, price="5990.25", qty=3):
+    return Draft(
+        symbol="ESZ6",
+        qty=qty,
+        price=price,
+        sl_distance="8",
+        targets=tuple(TargetRow(unit=u, distance=d, qty=q) for u, d, q in rows),
+    )
+
+
+def test_a_draft_with_target_rows_is_judged_as_a_scale_out():
+    evaluation = evaluate_scaleout(
+        draft((TICKS, "8", "1"), (TICKS, "16", "1"), (DistanceUnit.R, "3", "")),
+        BUILT_IN["ES"],
+        LOOSE,
+        NOW,
+        MarketView(bid=Decimal("5990"), ask=Decimal("5990.25"), fresh=True),
+    )
+    assert evaluation.can_place and evaluation.rows == ((), (), ())
+    assert evaluation.summary.endswith("TP 5992.25 x1, 5994.25 x1, 5996.25 x1")
+    assert [p.qty for p in evaluation.judged.parts] == [1, 1, 1]
+    assert any(line.startswith("Blended     3 contracts") for line in evaluation.lines())
+
+
+def test_what_a_row_typed_wrong_is_said_once_at_that_row():
+    evaluation = evaluate_scaleout(
+        draft((TICKS, "8", "1"), (TICKS, "16x", "x"), (TICKS, "24", "")),
+        BUILT_IN["ES"],
+        LOOSE,
+        NOW,
+    )
+    assert not evaluation.can_place
+    messages = [p.message for p in evaluation.problems if p.severity is Severity.ERROR]
+    assert messages == [
+        "Target 2: '16x' is not a number of ticks.",
+        "Target 2: 'x' is not a number of contracts.",
+    ]
+    assert evaluation.rows[0] == () and len(evaluation.rows[1]) == 2
+
+
+def test_a_row_without_its_quantity_is_asked_for_it_unless_it_is_the_last():
+    evaluation = evaluate_scaleout(
+        draft((TICKS, "8", ""), (TICKS, "16", "2")), BUILT_IN["ES"], LOOSE, NOW
+    )
+    assert [p.message for p in evaluation.errors] == [
+        "Target 1: Enter the contracts this target takes."
+    ]
+
+
+def test_a_typo_in_the_entry_is_said_once_for_the_whole_ticket():
+    evaluation = evaluate_scaleout(
+        draft((TICKS, "8", "1"), (TICKS, "16", "2"), price="5990.3x"), BUILT_IN["ES"], LOOSE, NOW
+    )
+    assert [p.field for p in evaluation.errors] == [TicketField.PRICE]
+    assert evaluation.judged.blended is None
+
+
+def test_a_row_judged_wrong_by_the_rules_keeps_its_problem_at_the_row():
+    evaluation = evaluate_scaleout(
+        draft((TICKS, "8", "1"), (DistanceUnit.PRICE, "5989.00", "2")), BUILT_IN["ES"], LOOSE, NOW
+    )
+    [problem] = evaluation.errors
+    assert problem.message.startswith("Target 2: The take-profit 5989.00")
+    assert evaluation.rows[1] == (problem,)

@@ -15,7 +15,14 @@ from ticket.domain.instruments import Instrument
 from ticket.domain.orders import Action, OrderType, TimeInForce
 from ticket.domain.prices import PriceError, parse_number
 from ticket.domain.rules import Assessment, FatFingerLimits, Problem, assess
-from ticket.domain.scaleout import TargetRow
+from ticket.domain.scaleout import (
+    ScaleOutAssessment,
+    TargetRow,
+    TargetSpec,
+    assess_scaleout,
+    scaleout_line,
+    scaleout_lines,
+)
 from ticket.domain.summary import order_line
 from ticket.domain.ticket import (
     BracketSpec,
@@ -164,6 +171,12 @@ def read_draft(draft: Draft, instrument: Instrument) -> tuple[TicketForm, list[P
     return form, reader.problems
 
 
+_TARGET_FIELDS = (
+    TicketField.TAKE_PROFIT,
+    TicketField.TAKE_PROFIT_TYPE,
+    TicketField.TAKE_PROFIT_TIF,
+)
+
 _LEG_FIELDS = {
     Leg.STOP_LOSS: ("sl_unit", "sl_distance", TicketField.STOP_LOSS),
     Leg.TAKE_PROFIT: ("tp_unit", "tp_distance", TicketField.TAKE_PROFIT),
@@ -251,4 +264,116 @@ def evaluate(
         problems=problems,
         summary=order_line(form, assessment),
         reference_note=reference_note,
+    )
+
+
+@dataclass(frozen=True)
+class ScaleOutEvaluation:
+    """A scale-out draft judged: the ticket, its parts and every problem, a row's own in
+    `rows` (what it typed that did not read, then what the rules say of its target)."""
+
+    form: TicketForm | None
+    judged: ScaleOutAssessment | None
+    problems: tuple[Problem, ...]
+    rows: tuple[tuple[Problem, ...], ...]
+    summary: str
+    reference_note: str = ""
+
+    @property
+    def errors(self) -> tuple[Problem, ...]:
+        return tuple(p for p in self.problems if p.severity == "error")
+
+    @property
+    def can_place(self) -> bool:
+        return self.judged is not None and self.judged.can_place and not self.errors
+
+    def lines(self) -> list[str]:
+        """The confirmation card: every part and the blended figures."""
+        if self.form is None or self.judged is None:
+            return []
+        return scaleout_lines(self.form, self.judged)
+
+
+def _read_row(
+    reader: _Reader, row: TargetRow, number: int, last: bool
+) -> tuple[TargetSpec, list[Problem]]:
+    before = len(reader.problems)
+    distance = reader.distance(row.distance, row.unit, TicketField.TAKE_PROFIT)
+    if distance is None and not row.distance.strip():
+        reader.problems.append(
+            Problem(field=TicketField.TAKE_PROFIT, message="Enter the take-profit distance.")
+        )
+    qty: int | None = None
+    typed = row.qty.strip()
+    if not typed and not last:
+        reader.problems.append(
+            Problem(field=TicketField.QTY, message="Enter the contracts this target takes.")
+        )
+    elif typed:
+        count = reader.number(typed, TicketField.QTY, "number of contracts")
+        if count is not None and count != count.to_integral_value():
+            reader.problems.append(
+                Problem(
+                    field=TicketField.QTY,
+                    message=f"'{typed}' is not a whole number of contracts.",
+                )
+            )
+        elif count is not None:
+            qty = int(count)
+    own = [
+        p.model_copy(update={"message": f"Target {number}: {p.message}"})
+        for p in reader.problems[before:]
+    ]
+    del reader.problems[before:]
+    return TargetSpec(unit=row.unit, distance=distance, qty=qty), own
+
+
+def evaluate_scaleout(
+    draft: Draft,
+    instrument: Instrument | None,
+    limits: FatFingerLimits,
+    now: datetime,
+    market: MarketView | None = None,
+) -> ScaleOutEvaluation:
+    """`evaluate` for a draft with target rows: the entry, stop and market as for one bracket,
+    the targets from the rows (the last row's quantity may be left empty: it takes the rest)."""
+    single = evaluate(draft, instrument, limits, now, market)
+    form = single.form
+    if form is None:
+        return ScaleOutEvaluation(None, None, single.problems, (), "")
+    # What did not read, outside the take-profit (which stands for the first row only).
+    ruled = single.assessment.problems if single.assessment is not None else ()
+    unread = [p for p in single.problems if p not in ruled and p.field not in _TARGET_FIELDS]
+    reader = _Reader(form.instrument)
+    specs: list[TargetSpec] = []
+    rows: list[tuple[Problem, ...]] = []
+    for number, row in enumerate(draft.targets, 1):
+        spec, typed_wrong = _read_row(reader, row, number, number == len(draft.targets))
+        specs.append(spec)
+        rows.append(tuple(typed_wrong))
+    judged = assess_scaleout(form, specs, limits, now)
+    unread_fields = {p.field for p in unread}
+    unread_rows = tuple(f"Target {n}:" for n, own in enumerate(rows, 1) if own)
+    # A quantity that did not read is no quantity to add up.
+    qty_unread = any(p.field is TicketField.QTY for row in rows for p in row)
+    ruled_now = [
+        p
+        for p in judged.problems
+        if p.field not in unread_fields
+        and not p.message.startswith(unread_rows)
+        and not (qty_unread and p == judged.split)
+    ]
+    for number, ruled_row in enumerate(judged.part_problems, 1):
+        if not rows[number - 1]:
+            rows[number - 1] = tuple(
+                p.model_copy(update={"message": f"Target {number}: {p.message}"}) for p in ruled_row
+            )
+    typed = [p for n, own in enumerate(rows, 1) if f"Target {n}:" in unread_rows for p in own]
+    return ScaleOutEvaluation(
+        form=form,
+        judged=judged,
+        problems=(*unread, *typed, *ruled_now),
+        rows=tuple(rows),
+        summary=scaleout_line(form, judged),
+        reference_note=single.reference_note,
     )

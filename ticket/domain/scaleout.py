@@ -143,6 +143,7 @@ class ScaleOutAssessment(BaseModel):
     problems: tuple[Problem, ...]
     part_problems: tuple[tuple[Problem, ...], ...]  # each target's own, unprefixed
     blended: Blended | None
+    split: Problem | None = None  # the quantities do not make the order (no parts then)
 
     @property
     def errors(self) -> tuple[Problem, ...]:
@@ -178,9 +179,14 @@ def assess_scaleout(
     try:
         quantities = split_quantities(form.entry.qty, [t.qty for t in targets])
     except ScaleOutError as exc:
-        problems.append(Problem(field=TicketField.QTY, message=str(exc)))
+        split = Problem(field=TicketField.QTY, message=str(exc))
         return ScaleOutAssessment(
-            whole=whole, parts=(), problems=tuple(problems), part_problems=(), blended=None
+            whole=whole,
+            parts=(),
+            problems=(*problems, split),
+            part_problems=(),
+            blended=None,
+            split=split,
         )
     parts: list[Part] = []
     part_problems: list[tuple[Problem, ...]] = []
