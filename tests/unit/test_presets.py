@@ -20,6 +20,7 @@ from ticket.domain.presets import (
     Trailing,
     apply_preset,
     check_preset,
+    describe,
     preset_from_draft,
     preset_quantity,
 )
@@ -303,3 +304,19 @@ def test_saving_over_a_preset_keeps_its_trade_management_rules():
     kept = preset(break_even=BreakEven(after_ticks=8, plus_ticks=1))
     saved = preset_from_draft(Draft(symbol="ESZ6"), "Scalp 8/16", "ES", keep=kept)
     assert saved.break_even == BreakEven(after_ticks=8, plus_ticks=1)
+
+
+def test_a_preset_reads_in_one_line():
+    p = scale(
+        (TICKS, 8, 1),
+        (MONEY, "187.5", 1),
+        (R, 3, None),
+        size=Size(kind=SizeKind.RISK_PERCENT, amount=Decimal("0.5")),
+        time_in_force=TimeInForce.GTC,
+        trailing=Trailing(after_ticks=12, distance_ticks=6),
+    )
+    assert describe(p.model_copy(update={"stop": Distance(unit=MONEY, value=Decimal(110))})) == (
+        "stop 110 a contract, targets 8 ticks x1, 187.5 a contract x1, 3R the rest, "
+        "risk 0.5% of the balance, GTC, trail 6 ticks after 12"
+    )
+    assert describe(preset(size=qty(2))) == "stop 8 ticks, target 16 ticks, 2 contracts"

@@ -221,7 +221,7 @@ def _distance_text(unit: DistanceUnit, value: Decimal) -> str:
     number = f"{value.normalize():f}"
     if unit is DistanceUnit.R:
         return f"{number}R"
-    return f"{number} {'ticks' if unit is DistanceUnit.TICKS else 'money'}"
+    return f"{number} {'ticks' if unit is DistanceUnit.TICKS else 'a contract'}"
 
 
 def describe(preset: Preset) -> str:
@@ -369,12 +369,12 @@ class PresetBook(Frozen):
                 name, n = f"{preset.name[: MAX_NAME - 5]} ({n})", n + 1
             if name != preset.name:
                 notes.append(f'{preset.product} "{preset.name}" was imported as "{name}"')
-            default = preset.default and book.default_for(preset.product) is None
-            if preset.default and not default:
+            standing = book.default_for(preset.product)
+            if preset.default and standing is not None:
                 notes.append(
-                    f'{preset.product} "{name}" is not the default: "'
-                    f'{book.default_for(preset.product).name}" stays'  # type: ignore[union-attr]
+                    f'{preset.product} "{name}" is not the default: "{standing.name}" stays'
                 )
+            default = preset.default and standing is None
             book = book.add(preset.model_copy(update={"name": name, "default": default}))
         return book, tuple(notes)
 
