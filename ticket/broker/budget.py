@@ -108,6 +108,7 @@ class RequestBudget:
                 else:
                     self._count(kind, now)
                     return
+            wait = min(max(wait, 0.01), 60.0)  # a clock set back cannot park a caller
             self.waited += wait
             self._sleep(wait)
 
