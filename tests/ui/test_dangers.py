@@ -123,8 +123,8 @@ def test_an_unknown_order_is_still_found_after_a_reconnect_to_the_same_server(
     qtbot, window, sim, hold
 ):
     window.session.reconcile_delays = (0.0,)
-    window.safety.unknown_interval_ms = 1000
-    window.safety.unknown_tries = 10
+    window.safety.unknowns.interval_ms = 1000
+    window.safety.unknowns.tries = 10
     fill_limit_buy(qtbot, window, sim)
     order = hold(PLACE)
     window.session.connection.client.http.timeout = httpx.Timeout(5.0, read=0.3)

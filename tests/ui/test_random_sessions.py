@@ -457,8 +457,8 @@ class Trader:
 @pytest.mark.timeout(300)
 def test_random_sessions_keep_the_window_and_the_server_in_agreement(qtbot, window, sim):
     window.session.reconcile_delays = (0.0, 0.05, 0.1)
-    window.safety.unknown_interval_ms = 200
-    window.safety.unknown_tries = 10
+    window.safety.unknowns.interval_ms = 200
+    window.safety.unknowns.tries = 10
     choose(qtbot, window, "Stop-loss unit", "ticks")
     choose(qtbot, window, "Take-profit unit", "R")
     trader = Trader(qtbot, window, sim)

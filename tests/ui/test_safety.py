@@ -8,7 +8,10 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 
-import ticket.ui.window
+import ticket.ui.contract_lookup
+import ticket.ui.order_flow
+import ticket.ui.place_gate
+import ticket.ui.session_bar
 from ticket.domain.orders import OrdStatus
 from ticket.ui.journal_view import JournalDialog
 from ticket.ui.safety import ALARM_AFTER_POLLS
@@ -40,7 +43,13 @@ class StoppedClock:
 @pytest.fixture
 def clock(monkeypatch):
     stopped = StoppedClock()
-    monkeypatch.setattr(ticket.ui.window, "time", stopped)
+    for part in (
+        ticket.ui.order_flow,
+        ticket.ui.place_gate,
+        ticket.ui.session_bar,
+        ticket.ui.contract_lookup,
+    ):
+        monkeypatch.setattr(part, "time", stopped)
     return stopped
 
 
@@ -218,8 +227,8 @@ def test_the_journal_records_actions_without_secrets_and_exports_csv(qtbot, wind
 
 def test_an_unknown_outcome_keeps_being_looked_up_and_is_never_resent(qtbot, window, sim):
     window.session.reconcile_delays = (0.0,)
-    window.safety.unknown_interval_ms = 50
-    window.safety.unknown_tries = 3
+    window.safety.unknowns.interval_ms = 50
+    window.safety.unknowns.tries = 3
     fill_limit_buy(qtbot, window, sim)
     sim.faults.drop_next(PLACE, when="before")
     place_and_confirm(qtbot, window, "UNKNOWN")
@@ -234,8 +243,8 @@ def test_an_order_that_lands_after_its_answer_was_lost_is_found_and_followed(
     qtbot, window, sim, hold
 ):
     window.session.reconcile_delays = (0.0,)
-    window.safety.unknown_interval_ms = 200
-    window.safety.unknown_tries = 100
+    window.safety.unknowns.interval_ms = 200
+    window.safety.unknowns.tries = 100
     fill_limit_buy(qtbot, window, sim)
     order = hold(PLACE)  # it lands only after the window has given up waiting for the answer
     window.session.connection.client.http.timeout = httpx.Timeout(5.0, read=0.5)
