@@ -91,7 +91,18 @@ def _log_to_the_session_folder(tmp_path_factory):
 
 
 @pytest.fixture
-def sim():
+def sim_limits():
+    """The request limits of the `sim` fixture: Tradovate's, as the simulator's defaults. A test
+    that legitimately goes past them (a stress test) overrides this fixture for itself, with
+    `@pytest.mark.parametrize("sim_limits", [RateLimits(...)])` or a fixture of that name in
+    its module, and says why."""
+    from ticket.sim.limits import RateLimits
+
+    return RateLimits()
+
+
+@pytest.fixture
+def sim(sim_limits):
     from ticket.credentials import KeyringStore, KeyringUnavailable
     from ticket.sim.auth import AuthRules
     from ticket.sim.server import Simulator
@@ -105,7 +116,8 @@ def sim():
         per_minute: int | None = 120
     except KeyringUnavailable:
         per_minute = None
-    with Simulator(seed=7, auth_rules=AuthRules(sign_ins_per_minute=per_minute)) as simulator:
+    rules = AuthRules(sign_ins_per_minute=per_minute)
+    with Simulator(seed=7, auth_rules=rules, rate_limits=sim_limits) as simulator:
         simulator.users[FAKE_USER] = FAKE_PASSWORD
         yield simulator
         ISSUED_SECRETS.update(simulator._tokens)

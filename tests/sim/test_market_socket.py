@@ -11,6 +11,7 @@ import pytest
 from tests.api.helpers import es_request, wait_for
 from ticket.broker.client import TradovateClient, make_http_client
 from ticket.services import SIM_CREDENTIALS
+from ticket.sim.limits import RateLimits
 from ticket.sim.server import Simulator
 
 from .wire import RawSocket
@@ -18,8 +19,10 @@ from .wire import RawSocket
 
 @pytest.fixture
 def busy():
-    """A simulator whose price process moves every contract every 5 ms."""
-    with Simulator(seed=5, tick_interval=0.005) as sim:
+    """A simulator whose price process moves every contract every 5 ms. Its client subscribes
+    to every contract and places a hundred orders in a burst, past the request limits on
+    purpose: they are not what these tests are about."""
+    with Simulator(seed=5, tick_interval=0.005, rate_limits=RateLimits.off()) as sim:
         http = make_http_client()
         client = TradovateClient(http, sim.base_url, device_id="test-device")
         client.sign_in(SIM_CREDENTIALS)
@@ -36,8 +39,9 @@ def subscribe_everything(sim, client, socket: RawSocket) -> None:
 def place(sim, client, count: int) -> list[tuple[int | None, bool]]:
     """Place `count` orders; each answer must arrive within the client's read timeout."""
     answers = []
+    body = es_request(sim, client).to_wire()  # built once: the look-ups it needs are not the point
     for _ in range(count):
-        reply = client.send_order("/order/placeOSO", es_request(sim, client).to_wire())
+        reply = client.send_order("/order/placeOSO", body)
         answers.append((reply.status, "orderId" in json.loads(reply.body or b"{}")))
     return answers
 

@@ -18,6 +18,7 @@ from ticket.sim import server as sim_server
 from ticket.sim import transport
 from ticket.sim.constants import SIM_ACCOUNT_ID, SIM_ACCOUNT_NAME
 from ticket.sim.exchange import MAX_ORDER_QTY
+from ticket.sim.limits import RateLimits
 from ticket.sim.server import Simulator
 
 from .wire import Answered, exchange, request, sign_in
@@ -40,10 +41,20 @@ ITEM_ROUTES = [
 DEPS_ROUTES = ["order/deps", "orderversion/deps", "command/deps", "position/deps", "fill/deps"]
 
 
+# These tests send hundreds of requests a second from one user on purpose: the request limits,
+# tested in test_limits.py, would answer them 429 instead of what they are about.
+NO_LIMITS = RateLimits.off()
+
+
+@pytest.fixture
+def sim_limits():
+    return NO_LIMITS
+
+
 @pytest.fixture(scope="module")
 def tough():
     """One simulator for the whole set, with a short body read timeout."""
-    with Simulator(seed=11, read_timeout=0.5) as sim:
+    with Simulator(seed=11, read_timeout=0.5, rate_limits=NO_LIMITS) as sim:
         yield sim, sign_in(sim.port)
 
 
@@ -333,7 +344,7 @@ def test_two_megabyte_bodies_are_refused_and_not_kept(tough):
 
 def test_the_request_record_keeps_the_last_requests_only(monkeypatch):
     monkeypatch.setattr(sim_server, "RECORD_REQUESTS", 20)
-    with Simulator(seed=1) as sim:
+    with Simulator(seed=1, rate_limits=NO_LIMITS) as sim:
         token = sign_in(sim.port)
         for n in range(30):
             exchange(sim.port, request("GET", f"/v1/contract/find?name=N{n}", token=token))

@@ -88,6 +88,12 @@ class SimAuth:
             expires = self.tokens.get(token)
             return expires is not None and token not in self._revoked and expires > self.clock()
 
+    def user_of(self, token: str) -> str | None:
+        """The user a token was issued to (whether or not it is still live)."""
+        with self._lock:
+            session = self._sessions.get(self._session_of.get(token, 0))
+            return session.user if session is not None else None
+
     def expire_all(self) -> None:
         """Every token issued so far is expired from now on."""
         with self._lock:

@@ -5,7 +5,8 @@ the price process on background threads. It is the app's practice environment an
 integration test's server; its fault switchboard (`faults`) and its request record
 (`requests`, the last `RECORD_REQUESTS`) are for tests. Its products are the exchange's
 (`products.py`); a test may pass others to serve a venue whose figures differ from the
-client's table.
+client's table. Request limits (`limits.py`) are on unless a `RateLimits` that turns them
+off is passed; `rate_limits` can be changed while it runs.
 """
 
 from __future__ import annotations
@@ -29,10 +30,12 @@ from ticket.sim.constants import (
 )
 from ticket.sim.exchange import Exchange
 from ticket.sim.faults import Faults
+from ticket.sim.limits import ALMOST_TOO_MANY, TOO_MANY, RateLimiter, RateLimits, Verdict
 from ticket.sim.marketdata import MarketDataServer
 from ticket.sim.products import CME_PRODUCTS, ProductSpec
 from ticket.sim.routes import Route, route_table
-from ticket.sim.transport import MD_PATH, READ_TIMEOUT, HttpServer
+from ticket.sim.transport import MD_PATH, READ_TIMEOUT, USER_SOCKET_PATH, HttpServer
+from ticket.sim.usersocket import UserSocketServer
 
 RECORD_REQUESTS = 10_000  # the record keeps the last ones only
 RECORD_BODY_BYTES = 8 * 1024  # a larger body is counted, not kept
@@ -77,6 +80,8 @@ class Simulator:
         idle_timeout: float | None = None,
         read_timeout: float = READ_TIMEOUT,
         products: Iterable[ProductSpec] = CME_PRODUCTS,
+        rate_limits: RateLimits | None = None,
+        limits_clock: Callable[[], float] | None = None,
     ) -> None:
         self.faults = Faults()
         self.catalog = Catalog(today or datetime.now(UTC).date(), products=products)
@@ -85,6 +90,11 @@ class Simulator:
         rules = auth_rules or AuthRules(token_lifetime=token_lifetime)
         self.auth = SimAuth(rules, auth_clock)  # sign-in limits, sessions, token lifetime
         self.users: dict[str, str] = {SIM_USERNAME: SIM_PASSWORD}  # tests may add logins
+        # the limits count in the simulator's time: a test that runs the sign-in rules on a
+        # fake clock runs the request limits on it too, unless it gives them their own
+        if limits_clock is None and auth_clock is not None:
+            limits_clock = _seconds_of(auth_clock)
+        self.limiter = RateLimiter(rate_limits or RateLimits(), limits_clock or time.monotonic)
         self._tick_interval = tick_interval
         self._tokens: dict[str, datetime] = self.auth.tokens  # every token issued
         self._penalties: dict[str, float] = {}
@@ -92,13 +102,13 @@ class Simulator:
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
-        self.market_data = MarketDataServer(
-            self.exchange, lambda token: self.token_valid(f"Bearer {token}")
-        )
+        self.market_data = MarketDataServer(self.exchange, self._socket_token, self._socket_limit)
+        self.user_socket = UserSocketServer(self.exchange, self._socket_token, self._socket_limit)
         # idle_timeout: close keep-alive connections idle that long, as load balancers do
         self._server = HttpServer(
             self,
             self.market_data,
+            self.user_socket,
             host,
             port,
             idle_timeout=idle_timeout,
@@ -121,6 +131,11 @@ class Simulator:
     def md_url(self) -> str:
         """The market-data socket, on the REST port."""
         return f"ws://{self._host}:{self.port}{MD_PATH}"
+
+    @property
+    def user_ws_url(self) -> str:
+        """The user-data socket, on the REST port as on Tradovate's hosts."""
+        return f"ws://{self._host}:{self.port}{USER_SOCKET_PATH}"
 
     def start(self) -> Simulator:
         self._server.start()
@@ -152,6 +167,20 @@ class Simulator:
             self.exchange.step()
 
     # -- for tests --
+
+    @property
+    def rate_limits(self) -> RateLimits:
+        return self.limiter.limits
+
+    @rate_limits.setter
+    def rate_limits(self, limits: RateLimits) -> None:
+        """New limits apply from the next request; counts and lockouts so far are kept."""
+        self.limiter.limits = limits
+
+    def request_count(self, since: float = 0.0, path: str | None = None) -> int:
+        """REST requests received at or after `since` (a time.perf_counter() value), among
+        the last `RECORD_REQUESTS`."""
+        return sum(1 for r in self.requests(path) if r.received_at >= since)
 
     def requests(self, path: str | None = None) -> list[Recorded]:
         with self._lock:
@@ -198,6 +227,23 @@ class Simulator:
             return False
         return self.auth.valid(header[7:])
 
+    def over_limit(self, header: str | None) -> tuple[int, str] | None:
+        """Count one request of the token's user: (status, text) when it must not be
+        processed (429 during a lockout, 423 once near the hourly limit), else None."""
+        token = header[7:] if header and header.startswith("Bearer ") else header or ""
+        verdict = self.limiter.check(self.auth.user_of(token) or token)
+        if verdict is Verdict.LOCKED:
+            return 429, TOO_MANY
+        if verdict is Verdict.WARN:
+            return 423, ALMOST_TOO_MANY
+        return None
+
+    def _socket_token(self, token: str) -> bool:
+        return self.token_valid(f"Bearer {token}")
+
+    def _socket_limit(self, token: str) -> tuple[int, str] | None:
+        return self.over_limit(f"Bearer {token}")
+
     def penalty(self, route: str, body: Any) -> dict[str, object] | None:
         """A p-ticket answer if one is due; a resend with a ripe ticket passes."""
         if route == "auth/accesstokenrequest":
@@ -237,3 +283,7 @@ class Simulator:
         if self.users.get(str(body.get("name"))) != body.get("password"):
             return {"errorText": "Incorrect username or password. Please try again."}
         return self.issue_token(str(body["name"]))
+
+
+def _seconds_of(clock: Callable[[], datetime]) -> Callable[[], float]:
+    return lambda: clock().timestamp()

@@ -1,5 +1,6 @@
-"""The simulator's one port: Tradovate's REST paths under `/v1/`, the market-data socket at
-`/md/v1/websocket` (`/v1/websocket` is kept for the user socket).
+"""The simulator's one port: Tradovate's REST paths under `/v1/`, the user socket at
+`/v1/websocket` (as Tradovate's REST hosts serve it) and the market-data socket at
+`/md/v1/websocket`.
 
 aiohttp serves both on an asyncio loop in one background thread. The loop reads requests with
 limits (a body above 1 MB is answered 413, one that stops arriving 408 after `read_timeout`,
@@ -25,6 +26,7 @@ from aiohttp import web
 
 from ticket.sim import bodies
 from ticket.sim.marketdata import MarketDataServer
+from ticket.sim.usersocket import UserSocketServer
 
 if TYPE_CHECKING:
     from ticket.sim.server import Simulator
@@ -95,6 +97,7 @@ class HttpServer:
         self,
         sim: Simulator,
         market_data: MarketDataServer,
+        user_socket: UserSocketServer,
         host: str,
         port: int,
         *,
@@ -103,6 +106,7 @@ class HttpServer:
     ) -> None:
         self.sim = sim
         self.market_data = market_data
+        self.user_socket = user_socket
         self.idle_timeout = idle_timeout or IDLE_TIMEOUT
         self.read_timeout = read_timeout
         self.connections = 0  # TCP connections accepted: each new one is a handshake
@@ -139,8 +143,10 @@ class HttpServer:
     async def _open(self) -> None:
         self._in_flight = asyncio.Semaphore(MAX_IN_FLIGHT)
         self.market_data.attach(self._loop)
+        self.user_socket.attach(self._loop)
         app = web.Application(client_max_size=MAX_BODY)
         app.router.add_get(MD_PATH, self.market_data.handle)
+        app.router.add_get(USER_SOCKET_PATH, self.user_socket.handle)
         app.router.add_route("*", "/{tail:.*}", self._http)
         protocol_log = logging.getLogger("ticket.sim.protocol")
         # a request aiohttp cannot parse is answered 400 and is the client's fault, not ours
@@ -167,7 +173,9 @@ class HttpServer:
     async def _close(self) -> None:
         if self._server is not None:
             self._server.close()
-        await self.market_data.cut()  # no close frame: its clients see the server gone
+        # no close frame: their clients see the server gone
+        await self.market_data.cut()
+        await self.user_socket.cut()
         if self._runner is not None:
             await self._runner.cleanup()
         # connections still closing (a lingering read, a close handshake) end here, not with
@@ -253,8 +261,12 @@ class HttpServer:
         handler = sim.routes.get(route)
         if handler is None:
             return answer(404, "Not found")
-        if route != "auth/accesstokenrequest" and not sim.token_valid(auth):
-            return answer(401, "Access is denied")
+        if route != "auth/accesstokenrequest":
+            if not sim.token_valid(auth):
+                return answer(401, "Access is denied")
+            refused = sim.over_limit(auth)
+            if refused is not None:
+                return error(*refused)
         penalty = sim.penalty(route, body)
         if penalty:
             return answer(200, penalty)
