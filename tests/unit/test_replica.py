@@ -217,6 +217,9 @@ def test_a_final_order_does_not_reopen_and_an_older_position_does_not_replace_a_
     assert replica.positions() == {ES: 2}
     replica.apply(props("position", position(1, 0, stamp="2026-12-05T08:00:09.000Z"), "Updated"))
     assert replica.positions() == {ES: 0} and replica.exposures() == []
+    # a stamp without a time zone cannot be ordered against one with: it is taken
+    replica.apply(props("position", position(1, 1, stamp="2026-12-05T08:00:00"), "Updated"))
+    assert replica.positions() == {ES: 1}
 
 
 def test_changes_combine_and_an_empty_one_is_false():

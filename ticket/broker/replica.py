@@ -112,7 +112,10 @@ def _discard(index: dict[int, set[int]], key: int, value: int) -> None:
 
 
 def _older(new: Any, held: Any) -> bool:
-    return new is not None and held is not None and new < held
+    try:
+        return new is not None and held is not None and bool(new < held)
+    except TypeError:  # one stamp with a time zone, one without: no order between them
+        return False
 
 
 class AccountReplica:
