@@ -8,7 +8,9 @@ in one step: every batch is either in the snapshot or sent after it, never both,
 
 `_on_batch` runs on the thread that changed the exchange, under its lock: it only numbers the
 batch and hands it to the loop. The loop renders each batch once per entity filter and queues
-it to the clients (`sockets.py`: a client that stops reading is closed, nobody waits).
+it to the clients (`sockets.py`: a client that stops reading is closed, nobody waits). A sync
+answer (megabytes for thousands of orders) is written to JSON on a worker thread; that
+client's events wait behind it.
 
 Switches for tests, named as on the market-data socket: `drop()` cuts every socket without a
 close frame; `stall = True` holds events back (the sockets stay open, with heartbeats) until
@@ -83,6 +85,7 @@ class _Client(SocketClient):
     synced: bool = False
     since: int = 0  # the last batch its snapshot holds: later ones are sent
     types: frozenset[str] | None = None  # entityTypes of its sync request, None: all
+    backlog: list[str] | None = None  # its events while its sync answer is being rendered
 
 
 def sync_message(ex: Exchange, types: frozenset[str] | None) -> dict[str, list[Any]]:
@@ -195,8 +198,12 @@ class UserSocketServer(FrameSocketServer):
             if client.types not in frames:
                 frames[client.types] = _props_frame(batch, client.types)
             frame = frames[client.types]
-            if frame is not None:
-                self.events_sent += 1
+            if frame is None:
+                continue
+            self.events_sent += 1
+            if client.backlog is not None:
+                client.backlog.append(frame)
+            else:
                 self.send(client, frame)
 
     # -- requests --
@@ -204,10 +211,12 @@ class UserSocketServer(FrameSocketServer):
     def serve(self, client: SocketClient, request: Request) -> list[str]:
         assert isinstance(client, _Client)
         if request.endpoint.lower() == "user/syncrequest":
-            return [self._sync(client, request)]
+            refused = self._sync(client, request)
+            return [] if refused is None else [refused]
         return super().serve(client, request)
 
-    def _sync(self, client: _Client, request: Request) -> str:
+    def _sync(self, client: _Client, request: Request) -> str | None:
+        """An error answer, or None: the snapshot is taken and its answer is on its way."""
         body = request.body
         users, accounts, types = body.get("users"), body.get("accounts"), body.get("entityTypes")
         if not _ids(users) or (accounts is not None and not _ids(accounts)):
@@ -222,12 +231,32 @@ class UserSocketServer(FrameSocketServer):
             return reply(404, request.id, f"Unknown user {unknown[0]}")
         if accounts is not None and SIM_ACCOUNT_ID not in accounts:
             return reply(404, request.id, f"Unknown account {accounts[0] if accounts else ''}")
+        if client.backlog is not None:
+            return reply(400, request.id, "A sync request of this socket is still being answered")
         wanted = frozenset(types) if types is not None else None
         with self.exchange.lock:  # the snapshot and the subscription start as one step
             snapshot = sync_message(self.exchange, wanted)
             client.synced, client.since, client.types = True, self._batches, wanted
             self.syncs += 1
-        return reply(200, request.id, snapshot)
+        client.backlog = []
+        self._render(client, request.id, snapshot)
+        return None
+
+    def _render(self, client: _Client, request_id: int, snapshot: dict[str, list[Any]]) -> None:
+        """Megabytes of JSON for thousands of orders are written off the loop; the client's
+        events wait in its backlog meanwhile, and follow its answer."""
+        assert self._loop is not None
+        rendering = self._loop.run_in_executor(None, reply, 200, request_id, snapshot)
+
+        def rendered(done: asyncio.Future[str]) -> None:
+            backlog, client.backlog = client.backlog or [], None
+            if done.cancelled() or done.exception() is not None:
+                self.send(client, reply(500, request_id, "The snapshot could not be written"))
+                return
+            for frame in [done.result(), *backlog]:
+                self.send(client, frame)
+
+        rendering.add_done_callback(rendered)
 
 
 def _ids(value: object) -> bool:
