@@ -3,6 +3,7 @@ props events of each frame, events that arrive before the sync reply, shutdown a
 a refused token, heartbeats, and frames no server should send."""
 
 import json
+import queue
 import threading
 
 import pytest
@@ -74,7 +75,7 @@ def server():
 def stream(server):
     made = []
 
-    def make(token=lambda: GOOD_TOKEN, **options):
+    def make(token=lambda: GOOD_TOKEN, start=True, **options):
         seen = Recorder()
         options.setdefault("backoff", (0.05,))
         user = UserStream(
@@ -88,7 +89,8 @@ def stream(server):
             **options,
         )
         made.append(user)
-        user.start()
+        if start:
+            user.start()
         return user, seen
 
     yield make
@@ -274,3 +276,46 @@ def test_stop_joins_the_thread_and_ends_closed(server, stream):
     assert not user.socket.running
     assert user.state is StreamState.CLOSED and user.since >= since
     assert seen.states[-1] == (StreamState.CLOSED, "stopped")
+
+
+class PauseLog(threading.Event):
+    """A stop event that also tells the test each pause the socket thread takes on it."""
+
+    def __init__(self):
+        super().__init__()
+        self.pauses = queue.Queue()
+
+    def wait(self, timeout=None):
+        self.pauses.put(timeout)
+        return super().wait(timeout)
+
+
+def test_a_sync_refused_for_too_many_requests_waits_a_minute_before_asking_again(server, stream):
+    server.hold_sync = True
+    user, seen = stream(start=False)
+    user.socket._stop = paused = PauseLog()
+    user.start()
+    connection = server.next()
+    assert connection.synced.wait(5)
+    connection.send("a" + json.dumps([{"s": 429, "i": connection.sync_id, "d": "slow down"}]))
+    seen.wait(lambda: any("refusing requests (429)" in d for _, d in seen.states))
+    assert paused.pauses.get(timeout=5) >= 60
+    assert len(server.all) == 1  # no second connection meanwhile
+
+
+def test_the_backoff_grows_while_connections_fail_and_starts_again_after_a_sync(server, stream):
+    server.token = "another-token"  # every authorize is refused
+    user, seen = stream(start=False, backoff=(0.01, 0.02, 0.04))
+    user.socket._stop = paused = PauseLog()
+    user.start()
+    delays = [paused.pauses.get(timeout=5) for _ in range(4)]
+    assert delays == [0.01, 0.02, 0.04, 0.04]
+    server.token = GOOD_TOKEN
+    seen.wait_state(StreamState.LIVE)
+    while True:
+        try:
+            paused.pauses.get_nowait()
+        except queue.Empty:
+            break
+    server.all[-1].send('c[3000,"Go away!"]')
+    assert paused.pauses.get(timeout=5) == 0.01

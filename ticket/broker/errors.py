@@ -98,6 +98,9 @@ class Rejected(BrokerError):
         super().__init__(describe(reason, text))
 
 
+REFUSING = (423, 429)  # Tradovate's "too many requests" statuses
+
+
 def http_error(status: int) -> HttpStatusError:
     """The error for an HTTP status other than 200, with words for a trader."""
     if status >= 500:

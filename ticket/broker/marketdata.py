@@ -199,6 +199,7 @@ class MarketDataClient:
                 link.request("md/subscribeQuote", {"symbol": symbol}, on_reply=self._answered)
 
     def on_authorized(self, link: TradovateSocket) -> None:
+        link.mark_healthy()
         self._authorized = True
         self._last_quote = time.monotonic()
         self._set_state(FeedState.LIVE)

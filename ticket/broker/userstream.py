@@ -18,6 +18,7 @@ from enum import StrEnum
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+from ticket.broker import errors
 from ticket.broker.replica import AccountReplica
 from ticket.broker.wsocket import (
     BACKOFF_SECONDS,
@@ -27,6 +28,7 @@ from ticket.broker.wsocket import (
 )
 
 log = logging.getLogger(__name__)
+REFUSED_PAUSE = 60.0  # a 429 or 423 answer: asking again in a second makes it last longer
 USER_WS_ENV = "TICKET_USER_WS_URL"
 KNOWN_USER_SOCKETS = {
     "https://demo.tradovateapi.com/v1": "wss://demo.tradovateapi.com/v1/websocket",
@@ -154,6 +156,10 @@ class UserStream:
         link.request("user/syncrequest", body, on_reply=self._synced)
 
     def on_refused(self, status: int, text: str) -> None:
+        if status in errors.REFUSING:
+            self.socket.end_connection("", pause=REFUSED_PAUSE)
+            self._set_state(StreamState.CLOSED, str(errors.http_error(status)))
+            return
         reason = f": {text}" if text else ""
         self._set_state(
             StreamState.CLOSED, f"the account stream refused the session ({status}){reason}"
@@ -181,7 +187,10 @@ class UserStream:
             return  # the connection ended first; on_lost says why
         if status != 200 or not isinstance(data, dict):
             words = data if isinstance(data, str) and data else f"HTTP {status}"
-            self.socket.end_connection(f"the account sync was refused ({words})")
+            if status in errors.REFUSING:
+                words = str(errors.http_error(status))
+            pause = REFUSED_PAUSE if status in errors.REFUSING else None
+            self.socket.end_connection(f"the account sync was refused ({words})", pause)
             return
         started = time.perf_counter()
         replica = AccountReplica.from_sync(data, self.account_ids or None)
@@ -194,5 +203,6 @@ class UserStream:
             len(early),
         )
         self.syncs += 1
+        self.socket.mark_healthy()
         self._on_sync(replica)
         self._set_state(StreamState.LIVE, "")

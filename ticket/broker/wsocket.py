@@ -143,6 +143,7 @@ class TradovateSocket:
         self._socket: ClientConnection | None = None
         self._pause: float | None = None
         self._ending: str | None = None
+        self._healthy = False
         self.heartbeats_sent = 0
         self.connections = 0
 
@@ -181,6 +182,11 @@ class TradovateSocket:
             if item.on_reply is not None:
                 item.on_reply(NOT_ANSWERED, "not sent")
 
+    def mark_healthy(self) -> None:
+        """From a handler: this connection did what it is for (authorized, synced), so the next
+        reconnect starts again at the first backoff step."""
+        self._healthy = True
+
     def end_connection(self, reason: str, pause: float | None = None) -> None:
         """From a handler: close this connection after the current frame and reconnect, after
         `pause` more seconds if given. With an empty reason `on_lost` is not called (the
@@ -201,6 +207,7 @@ class TradovateSocket:
             retry = True
             self._pause = None
             self._ending = None
+            self._healthy = False
             try:
                 with connect(
                     self.url,
@@ -212,14 +219,12 @@ class TradovateSocket:
                 ) as socket:
                     self._socket = socket
                     self.connections += 1
-                    if self._session(socket):
-                        attempt = 0
+                    self._session(socket)
                     if self._ending and not self._stop.is_set():
                         self._handler.on_lost(self._ending)
             except ServerClosed as exc:
                 self._handler.on_lost(str(exc))
             except ServerShutdown as exc:
-                attempt = 0  # the server asked for it: no penalty beyond the first delay
                 self._handler.on_lost(str(exc))
             except (OSError, ConnectionClosed, InvalidHandshake, InvalidURI, TimeoutError) as exc:
                 if not self._stop.is_set():
@@ -229,6 +234,8 @@ class TradovateSocket:
             finally:
                 self._socket = None
                 self._fail_waiting()
+                if self._healthy:
+                    attempt = 0
             if self._stop.is_set():
                 break
             if self._pause is not None:
@@ -243,8 +250,8 @@ class TradovateSocket:
             if callback is not None:
                 callback(NOT_ANSWERED, "connection lost")
 
-    def _session(self, socket: ClientConnection) -> bool:
-        """Read one connection until it ends; True if the token was accepted on it."""
+    def _session(self, socket: ClientConnection) -> None:
+        """Read one connection until it ends."""
         kind, payload = parse_frame(str(socket.recv(timeout=self.open_timeout)))
         if kind == "c":
             raise ServerClosed(payload)
@@ -260,7 +267,6 @@ class TradovateSocket:
         socket.send(encode_request("authorize", AUTHORIZE_ID, self._token() or ""))
         last_sent = time.monotonic()
         self._handler.on_open(self)
-        authorized = False
         while not self._stop.is_set() and self._ending is None:
             now = time.monotonic()
             with self._lock:
@@ -283,14 +289,11 @@ class TradovateSocket:
             if kind == "c":
                 raise ServerClosed(payload)
             if kind == "a" and isinstance(payload, list):
-                authorized = self._dispatch(payload) or authorized
+                self._dispatch(payload)
             self._handler.on_tick(self, time.monotonic())
-        return authorized
 
-    def _dispatch(self, messages: list[Any]) -> bool:
-        """Answer callbacks and events of one frame, in the order they came; True once the
-        token is accepted."""
-        authorized = False
+    def _dispatch(self, messages: list[Any]) -> None:
+        """Answer callbacks and events of one frame, in the order they came."""
         events: list[dict[str, Any]] = []
         for message in messages:
             if not isinstance(message, dict):
@@ -311,7 +314,6 @@ class TradovateSocket:
             if request_id == AUTHORIZE_ID and AUTHORIZE_ID in self._waiting:
                 del self._waiting[AUTHORIZE_ID]
                 if status == 200:
-                    authorized = True
                     self._handler.on_authorized(self)
                 else:
                     self._handler.on_refused(status, _text(message.get("d")))
@@ -323,7 +325,6 @@ class TradovateSocket:
                     callback(status, message.get("d"))
         if events:
             self._handler.on_events(self, events)
-        return authorized
 
 
 def _text(data: Any) -> str:
