@@ -49,6 +49,11 @@ MAX_ORDER_QTY = 10_000  # the practice account's per-order limit
 MAX_PRICE = Decimal(10**9)  # no futures contract trades near a billion: a typo, not a price
 
 
+def _cl_ord_id(body: dict[str, Any]) -> str | None:
+    value = body.get("clOrdId")
+    return value if isinstance(value, str) else None
+
+
 class Refused(Exception):
     """An order call the exchange refuses: becomes {failureReason, failureText} with HTTP 200."""
 
@@ -238,7 +243,6 @@ class Exchange:
             raise Refused(FailureReason.INVALID_PRICE, f"{order_type.value} needs stopPrice")
         if order_type is OrderType.QTS:
             raise Refused(FailureReason.UNSUPPORTED, "QTS orders are not simulated")
-        cl_ord_id = body.get("clOrdId")
         return _Draft(
             action=action,
             order_type=order_type,
@@ -247,7 +251,7 @@ class Exchange:
             peg=self._peg(body, action, contract) if order_type in TRAILING else None,
             time_in_force=body.get("timeInForce"),
             text=body.get("text"),
-            cl_ord_id=cl_ord_id if isinstance(cl_ord_id, str) else None,
+            cl_ord_id=_cl_ord_id(body),
         )
 
     def _open(
@@ -442,12 +446,11 @@ class Exchange:
     def cancel(self, body: dict[str, Any]) -> dict[str, object]:
         with self._operation():
             order = self._working(body.get("orderId"))
-            cl_ord_id = body.get("clOrdId")
             command_id = self.ledger.command(
                 order,
                 "Cancel",
                 automated=bool(body.get("isAutomated")),
-                cl_ord_id=cl_ord_id if isinstance(cl_ord_id, str) else None,
+                cl_ord_id=_cl_ord_id(body),
             )
             self._set_status(order, OrdStatus.CANCELED, "Canceled", command_id)
             if not order.parent_id and order.filled == 0:
@@ -466,11 +469,10 @@ class Exchange:
             order.qty = qty
             order.price = price or order.price
             order.stop_price = stop or order.stop_price
-            cl_ord_id = body.get("clOrdId")
             command_id = self._new_version(
                 order,
                 bool(body.get("isAutomated")),
-                cl_ord_id if isinstance(cl_ord_id, str) else None,
+                _cl_ord_id(body),
             )
             self._evaluate(order.contract, [order])
             return {"commandId": command_id}
