@@ -237,3 +237,10 @@ def test_a_rejected_middle_part_does_not_stop_the_last(sim, client):
     ]
     assert result.status is None and result.working_qty == 2 and not result.nothing_placed
     assert sim.entry_orders() == 2
+
+
+def test_when_no_part_is_placed_the_report_says_so_first(sim, ticket):
+    sim.faults.reject_next(FailureReason.MAX_POS_LIMIT_REACHED, path=PLACE, times=2)
+    code, out, _ = ticket(*scale(sim, "--target-ticks", "8,16", "--target-qty", "1,2", "--yes"))
+    assert code == 3 and out.startswith("REJECTED: no part was placed.")
+    assert "Part 2: 2 at 5994.25: rejected." in out and sim.entry_orders() == 0
