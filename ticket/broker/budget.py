@@ -37,7 +37,7 @@ PER_MINUTE = 120
 PER_HOUR = 3000
 PAUSE_423 = 60.0
 LOCKOUT_429 = 3600.0
-PROBES = (60.0, 120.0, 300.0, 600.0, 900.0)  # seconds between probes during a 429 lockout
+PROBES = (10.0, 30.0, 60.0, 120.0, 300.0, 600.0, 900.0)  # between probes during a 429
 REFUSING = errors.REFUSING
 
 
