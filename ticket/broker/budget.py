@@ -39,6 +39,7 @@ PAUSE_423 = 60.0
 LOCKOUT_429 = 3600.0
 PROBES = (10.0, 30.0, 60.0, 120.0, 300.0, 600.0, 900.0)  # between probes during a 429
 REFUSING = errors.REFUSING
+POLL = 0.05  # how often a waiting look-up looks at the budget's clock again
 
 
 class Kind(StrEnum):
@@ -87,7 +88,13 @@ class RequestBudget:
         self.waited = 0.0  # seconds look-ups spent waiting their turn, in all
 
     def take(self, kind: Kind) -> None:
-        """Count one request of `kind`, after waiting its turn if it is a look-up."""
+        """Count one request of `kind`, after waiting its turn if it is a look-up.
+
+        A look-up told to wait W seconds goes when the budget's clock says its turn has come,
+        or after W seconds of real time, whichever is first: so a clock that is set back, or
+        a test's clock that stands still, never parks a caller for longer than its window,
+        and a wait never moves a test's clock."""
+        given_up_at: float | None = None  # real time after which this caller goes anyway
         while True:
             with self._lock:
                 now = self._clock()
@@ -106,11 +113,17 @@ class RequestBudget:
                 elif len(self._minute) >= self.per_minute:
                     wait = self._minute[-self.per_minute] + 60.0 - now
                 else:
+                    wait = 0.0
+                real = time.monotonic()
+                if given_up_at is None and wait > 0:
+                    given_up_at = real + min(wait, 60.0)
+                if wait <= 0 or (given_up_at is not None and real >= given_up_at):
                     self._count(kind, now)
                     return
-            wait = min(max(wait, 0.01), 60.0)  # a clock set back cannot park a caller
-            self.waited += wait
-            self._sleep(wait)
+            assert given_up_at is not None  # set whenever there is a wait
+            step = min(wait, given_up_at - real, POLL)
+            self.waited += step
+            self._sleep(step)
 
     def _count(self, kind: Kind, now: float) -> None:
         self._second.append(now)

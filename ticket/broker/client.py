@@ -114,11 +114,9 @@ class TradovateClient:
         self.base_url = base_url.rstrip("/")
         self.device_id = device_id
         self.app_id = app_id
-        # The budget reads the client's clock, so a test's fake clock moves both.
+        # The budget counts in the client's clock, so a test's fake clock moves both.
         self.budget = (
-            budget
-            if budget is not None
-            else RequestBudget(clock=lambda: clock().timestamp(), sleep=sleep)
+            budget if budget is not None else RequestBudget(clock=lambda: clock().timestamp())
         )
         self.lockout = Lockout(clock, on_refusal)
         # `with client.essential():` marks look-ups an order action depends on (flatten reads
