@@ -102,7 +102,7 @@ def test_cancel_keeps_the_exits_of_an_entry_that_filled_in_part_since_the_window
     confirm_with_enter(qtbot, window)
     wait_outcome(qtbot, window, "PLACED")
     qtbot.waitUntil(lambda: "entry working" in window.orders.item(0, 7).text())
-    window.safety.monitor.timer.stop()  # the window's view of the account stops here
+    window.session.account_feed.stop()  # the window's view of the account stops here
     shown = window.orders.item(0, 7).text()
     sim.faults.partial_fill_next(1)
     sim.set_price(sim.front("ES"), "5990.00")  # through the 5990.25 limit: 1 of 2 fills
@@ -187,7 +187,7 @@ def test_protect_now_never_leaves_a_stop_that_opens_a_position_once_flat(
         stop, target = (sim.exchange.orders[i] for i in sorted(window.safety.protective_ids))
     assert (stop.order_type.value, target.order_type.value) == ("Stop", "Limit")
     assert target.price == legs["Limit"].price and stop.linked_id == target.id
-    window.safety.monitor.timer.stop()  # from here the window does nothing: the server must
+    window.session.account_feed.stop()  # from here the window does nothing: the server must
     sim.set_price(es, target.price)  # the target fills: flat
     qtbot.waitUntil(lambda: target.status is OrdStatus.FILLED)
     assert stop.status is OrdStatus.CANCELED  # one-cancels-other, on the server, at once

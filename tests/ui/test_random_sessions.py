@@ -24,6 +24,7 @@ from pytestqt.exceptions import TimeoutError as QtTimeoutError
 
 from ticket.broker.orders import Outcome, Status
 from ticket.domain.orders import FailureReason, OrdStatus
+from ticket.sim.limits import RateLimits
 from ticket.ui.orders_table import STATUS
 
 from .conftest import find
@@ -456,6 +457,9 @@ class Trader:
 @pytest.mark.slow
 @pytest.mark.timeout(300)
 def test_random_sessions_keep_the_window_and_the_server_in_agreement(qtbot, window, sim):
+    # This test's churn (reconnects every few scenarios, look-ups every 200 ms) is far above a
+    # trader's; the simulator's request limits have tests of their own.
+    sim.rate_limits = RateLimits.off()
     window.session.reconcile_delays = (0.0, 0.05, 0.1)
     window.safety.unknowns.interval_ms = 200
     window.safety.unknowns.tries = 10

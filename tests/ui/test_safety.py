@@ -14,7 +14,6 @@ import ticket.ui.place_gate
 import ticket.ui.session_bar
 from ticket.domain.orders import OrdStatus
 from ticket.ui.journal_view import JournalDialog
-from ticket.ui.safety import ALARM_AFTER_POLLS
 
 from .conftest import find
 from .test_window import (
@@ -68,19 +67,26 @@ def answer(qtbot, window, button):
     return text
 
 
-def wait_for_fresh_snapshots(qtbot, window):
-    """Wait until the window has followed the account often enough since now that an alarm
-    due to the state the server holds now would show."""
-    seen = []
+def wait_until_caught_up(qtbot, window, sim):
+    """Wait until the window's replica holds the positions the server holds now and no
+    uncovered position is waiting out its grace: an alarm due to the server's state now would
+    then show."""
+    feed = window.session.account_feed
 
-    def count(snapshot):
-        seen.append(snapshot)
+    def server_positions():
+        with sim.exchange.lock:
+            return {c: p.net for c, p in sim.exchange.positions.items()}
 
-    window.safety.monitor.snapshot.connect(count)
-    try:  # the first may have been asked for before now
-        qtbot.waitUntil(lambda: len(seen) > ALARM_AFTER_POLLS, timeout=10000)
-    finally:
-        window.safety.monitor.snapshot.disconnect(count)
+    def caught_up():
+        replica = feed.replica
+        return (
+            feed.live
+            and replica is not None
+            and replica.positions() == server_positions()
+            and not window.safety._alarm_timer.isActive()
+        )
+
+    qtbot.waitUntil(caught_up, timeout=10000)
 
 
 def working_stops(sim):
@@ -137,7 +143,7 @@ def test_partial_fill_then_cancel_leaves_legs_sized_to_the_fill_and_no_alarm(qtb
     qtbot.waitUntil(lambda: "entry canceled 1" in window.orders.item(0, 7).text())
     legs = [o for o in sim.exchange.orders.values() if o.parent_id]
     assert [(o.status, o.qty) for o in legs] == [(OrdStatus.WORKING, 1)] * 2
-    wait_for_fresh_snapshots(qtbot, window)
+    wait_until_caught_up(qtbot, window, sim)
     assert not window.safety.banner.isVisible()
 
 
@@ -148,16 +154,18 @@ def test_flatten_cancels_the_exits_then_closes_the_position(qtbot, window, sim):
     position = next(iter(sim.exchange.positions.values()))
     assert position.net == 0
     assert all(o.status.is_final for o in sim.exchange.orders.values())
-    wait_for_fresh_snapshots(qtbot, window)
+    wait_until_caught_up(qtbot, window, sim)
     assert not window.safety.banner.isVisible()
 
 
 def test_a_lost_connection_disables_place_until_it_is_back(qtbot, window, sim):
     fill_limit_buy(qtbot, window, sim)
     assert window.place_button.isEnabled()
-    sim.faults.fail_next("order/list", status=503, times=4)
+    sim.faults.fail_next("auth/me", status=503)
+    window.session.keep_warm()  # what the warm-up timer sends every 30 s
     qtbot.waitUntil(lambda: window.state.text().startswith("Connection lost"), timeout=10000)
     assert not window.place_button.isEnabled()
+    window.session.keep_warm()  # the next warm-up is answered
     qtbot.waitUntil(lambda: window.state.text().startswith("Connected"), timeout=15000)
     assert window.place_button.isEnabled()
     kinds = [e["kind"] for e in window.journal.read()]

@@ -175,9 +175,6 @@ class OrderFlow(WindowParts):
         self.in_flight = False
         request, evaluation, contract_id = self._pending
         self.journal.order_outcome(outcome, source="window")
-        self.safety.track(request, outcome, evaluation, contract_id)
-        if outcome.status is Status.UNKNOWN:
-            self.safety.watch_unknown(request, evaluation, contract_id)
         if outcome.status in (Status.REJECTED, Status.PENALISED, Status.NOT_PLACED):
             self.guard.forget(self._guard_key)
         colour = getattr(theme.text, OUTCOME_COLOURS[outcome.status])
@@ -197,10 +194,12 @@ class OrderFlow(WindowParts):
             text += f" <span style='color:{theme.text.muted}'>({outcome.latency_ms:.0f} ms)</span>"
         self.outcome.setText(text)
         self.orders.show_outcome(outcome)
+        # after the outcome's word: the bracket's state, when the stream already told it, wins
+        self.safety.track(request, outcome, evaluation, contract_id)
+        if outcome.status is Status.UNKNOWN:
+            self.safety.watch_unknown(request, evaluation, contract_id)
         if outcome.status is Status.PENALISED:
             ready = time.monotonic() + (outcome.penalty_seconds or 0)
             self._penalty = (request, outcome.p_ticket, ready)
             self._penalty_timer.start()
-        if self.account is not None:
-            self.session.load_balance(self.account)
         self._update_place()

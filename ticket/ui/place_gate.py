@@ -74,7 +74,7 @@ class PlaceGate(WindowParts):
     def place_allowed(self) -> bool:
         return (
             self.account is not None
-            and self.safety.connection_ok
+            and self.session.rest_ok
             and self.question is None
             and self.contract is not None
             and self.session.resolving is None

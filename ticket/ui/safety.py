@@ -1,36 +1,43 @@
-"""After the click: follow each bracket, raise the naked-position alarm, and hand cancel, protect
-and flatten to `SafetyActions`. The window is reached only through `SafetyLinks`."""
+"""After the click: follow each bracket, raise the naked-position alarm, cancel the exits of a
+position gone flat, and hand cancel, protect and flatten to `SafetyActions`.
+
+Everything here follows the account by push: `AccountFeed.changed` says which orders, fills,
+positions and contracts the events touched, and only those brackets and contracts are looked
+at again, through the replica's indexes (never a scan of the whole account). The window is
+reached only through `SafetyLinks`."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 
 from ticket.broker.monitor import ProtectReport
 from ticket.broker.orders import FoundOrder, Outcome, Status
+from ticket.broker.replica import AccountReplica, Change
 from ticket.domain.draft import Evaluation
-from ticket.domain.exits import orphan_exits
+from ticket.domain.exits import LIVE
 from ticket.domain.orders import OrderType, PlaceOsoRequest
 from ticket.domain.protection import (
     BracketState,
     Exposure,
-    Snapshot,
-    bracket_states,
-    exposures,
+    OrderView,
     slippage_ticks,
     slippage_words,
 )
 from ticket.journal import Journal
+from ticket.ui.account_feed import AccountFeed
 from ticket.ui.alarm import AlarmBanner, Tracked
-from ticket.ui.monitor import OrderMonitor
 from ticket.ui.safety_actions import SafetyActions
 from ticket.ui.session import SessionController
 from ticket.ui.unknown_watch import UnknownWatch
 from ticket.ui.widgets import plain
 
-ALARM_AFTER_POLLS = 2  # an uncovered position must be seen twice (legs activate a moment late)
+# An uncovered position must stay so this long before the alarm: a bracket's legs may become
+# working in the event after the fill that opened the position.
+ALARM_GRACE_MS = 300
 
 
 @dataclass(frozen=True)
@@ -39,11 +46,11 @@ class SafetyLinks:
 
     account: Callable[[], tuple[int, str] | None]  # id and name of the account orders go to
     show_row: Callable[[str, str], None]  # a placed order's status in the table, by clOrdId
-    on_health: Callable[[bool, str], None]  # whether the account can be followed, and why not
 
 
 class SafetyController(QObject):
-    """On the GUI thread. Owns the alarm banner, the brackets followed and the actions."""
+    """On the GUI thread. Owns the alarm banner, the brackets followed and the actions; reads
+    the account from the session's `AccountFeed`."""
 
     message = Signal(str)  # an outcome of cancel/protect/flatten, as HTML
 
@@ -58,21 +65,24 @@ class SafetyController(QObject):
         self.journal = journal
         self.session = session
         self.links = links
-        self.monitor = OrderMonitor(session, self)
+        self.feed: AccountFeed = session.account_feed
         self.banner = AlarmBanner()
         self.actions = SafetyActions(session, journal, links.account, self)
         self.unknowns = UnknownWatch(session, journal, links.show_row, self)
+        self.unknowns.local = self._find_locally
         self.tracked: dict[str, Tracked] = {}
-        self.snapshot: Snapshot | None = None
-        self.connection_ok = True
-        self.exposure: Exposure | None = None
-        self._seen_uncovered: dict[int, int] = {}
+        self._by_entry: dict[int, Tracked] = {}
+        self.exposure: Exposure | None = None  # the one the banner shows
+        self._uncovered: dict[int, Exposure] = {}  # contract id -> exposure now
+        self._uncovered_since: dict[int, float] = {}  # contract id -> monotonic time
         self._shown: dict[str, BracketState] = {}
         self.protective_ids: set[int] = set()  # stops placed by Protect now
         self._cancelling: set[int] = set()  # orphan exits whose cancel was sent
         self._unknown: dict[str, tuple[PlaceOsoRequest, Evaluation, int]] = {}
-        self.monitor.snapshot.connect(self._on_snapshot)
-        self.monitor.lost.connect(self._on_lost)
+        self.grace_ms = ALARM_GRACE_MS
+        self._alarm_timer = QTimer(self, singleShot=True)
+        self._alarm_timer.timeout.connect(self._show_due_alarm)
+        self.feed.changed.connect(self._on_change)
         self.banner.protect.clicked.connect(self.protect)
         self.banner.flatten.clicked.connect(self.flatten_exposed)
         self.actions.message.connect(self.message)
@@ -80,13 +90,6 @@ class SafetyController(QObject):
         self.actions.finished.connect(self._on_action_finished)
         self.unknowns.message.connect(self.message)
         self.unknowns.found.connect(self._on_unknown_found)
-
-    def follow(self, account_id: int | None) -> None:
-        """Follow this account's orders and positions (None: none)."""
-        self.monitor.follow(account_id)
-
-    def refresh(self) -> None:
-        self.monitor.poll()
 
     # -- following --
 
@@ -104,7 +107,7 @@ class SafetyController(QObject):
         form, assessment = evaluation.form, evaluation.assessment
         if form is None or assessment is None:
             return
-        self.tracked[request.cl_ord_id or ""] = Tracked(
+        tracked = Tracked(
             cl_ord_id=request.cl_ord_id or "",
             entry_id=outcome.order_id,
             symbol=request.symbol,
@@ -115,7 +118,11 @@ class SafetyController(QObject):
             planned_stop=assessment.stop.price if assessment.stop else None,
             market=request.order_type is OrderType.MARKET,
         )
-        self.refresh()
+        self.tracked[tracked.cl_ord_id] = tracked
+        self._by_entry[tracked.entry_id] = tracked
+        replica = self.feed.replica
+        if replica is not None:  # the stream may have told of it before the answer came
+            self._follow(replica, [tracked], {contract_id})
 
     def watch_unknown(
         self, request: PlaceOsoRequest, evaluation: Evaluation, contract_id: int
@@ -124,6 +131,20 @@ class SafetyController(QObject):
         if request.cl_ord_id:
             self._unknown[request.cl_ord_id] = (request, evaluation, contract_id)
             self.unknowns.watch(request.cl_ord_id)
+
+    def _find_locally(self, cl_ord_id: str) -> FoundOrder | None:
+        """The stream's replica knows every command's clOrdId: no request needed."""
+        replica = self.feed.replica
+        order_id = replica.find_by_cl_ord_id(cl_ord_id) if replica is not None else None
+        if replica is None or order_id is None:
+            return None
+        state = replica.brackets(order_id)
+        legs = [leg.id for leg in state.legs] if state is not None else []
+        return FoundOrder(
+            order_id=order_id,
+            oso1_id=legs[0] if legs else None,
+            oso2_id=legs[1] if len(legs) > 1 else None,
+        )
 
     def _on_unknown_found(self, cl_ord_id: str, order: FoundOrder) -> None:
         request, evaluation, contract_id = self._unknown.pop(cl_ord_id)
@@ -138,29 +159,49 @@ class SafetyController(QObject):
         )
         self.track(request, outcome, evaluation, contract_id)
 
-    def _on_lost(self, message: str) -> None:
-        if self.connection_ok:
-            self.journal.write("connection lost", detail=message)
-        self.connection_ok = False
-        self.links.on_health(False, message)
+    def _on_change(self, change: Change) -> None:
+        replica = self.feed.replica
+        if replica is None:  # no account followed (any more): nothing can be said of it
+            self._uncovered.clear()
+            self._uncovered_since.clear()
+            self._show_alarm(None)
+            return
+        if change.reset:  # a new sync: look at everything this window follows, once
+            tracked: Iterable[Tracked] = list(self.tracked.values())
+            contracts = set(replica.positions()) | set(self._uncovered)
+            contracts |= {t.contract_id for t in self.tracked.values()}
+        else:
+            tracked = self._tracked_touched(replica, change.orders)
+            contracts = set(change.contracts | change.positions)
+        self._follow(replica, tracked, contracts)
 
-    def _on_snapshot(self, snapshot: Snapshot) -> None:
-        if not self.connection_ok:
-            self.journal.write("connection restored")
-        self.connection_ok = True
-        self.snapshot = snapshot
-        self.links.on_health(True, "")
-        states = bracket_states(snapshot, (t.entry_id for t in self.tracked.values()))
-        for tracked in self.tracked.values():
-            state = states.get(tracked.entry_id)
+    def _tracked_touched(self, replica: AccountReplica, order_ids: Iterable[int]) -> list[Tracked]:
+        """The brackets whose entry or leg is among these orders."""
+        found: dict[str, Tracked] = {}
+        for order_id in order_ids:
+            tracked = self._by_entry.get(order_id)
+            if tracked is None:
+                view = replica.order(order_id)
+                if view is not None and view.parent_id is not None:
+                    tracked = self._by_entry.get(view.parent_id)
+            if tracked is not None:
+                found[tracked.cl_ord_id] = tracked
+        return list(found.values())
+
+    def _follow(
+        self, replica: AccountReplica, tracked: Iterable[Tracked], contracts: set[int]
+    ) -> None:
+        for one in tracked:
+            state = replica.brackets(one.entry_id)
             if state is not None:
-                self._show_state(tracked, state)
-        self._check_exposure(snapshot)
-        self._cancel_orphans(snapshot)
+                self._show_state(one, state)
+        if contracts:
+            self._check_exposure(replica, contracts)
+            self._cancel_orphans(replica, contracts)
 
     def _show_state(self, tracked: Tracked, state: BracketState) -> None:
         if self._shown.get(tracked.cl_ord_id) == state:
-            return  # unchanged since the last look: nothing to redraw
+            return  # unchanged: nothing to redraw
         self._shown[tracked.cl_ord_id] = state
         words = state.words(tracked.instrument.format_price)
         entry = state.entry
@@ -175,28 +216,73 @@ class SafetyController(QObject):
             words += f" · {slippage_words(ticks, money)}"
         self.links.show_row(tracked.cl_ord_id, words)
 
-    def _exit_ids(self, snapshot: Snapshot) -> set[int]:
-        """Every exit the ticket placed: the legs of its brackets and its protective stops."""
-        entries = {t.entry_id for t in self.tracked.values()}
-        legs = {o.id for o in snapshot.orders.values() if o.parent_id in entries}
-        return legs | self.protective_ids
+    def _exits_on(self, replica: AccountReplica, contract_id: int) -> list[OrderView]:
+        """The exits the ticket placed on one contract: the legs of its brackets and its
+        protective stops (a walk over what this window placed, not over the account)."""
+        views: list[OrderView] = []
+        for tracked in self._by_entry.values():
+            state = replica.brackets(tracked.entry_id)
+            if tracked.contract_id == contract_id and state is not None:
+                views.extend(state.legs)
+        for order_id in self.protective_ids:
+            view = replica.order(order_id)
+            if view is not None and view.contract_id == contract_id:
+                views.append(view)
+        return views
 
-    def _cancel_orphans(self, snapshot: Snapshot) -> None:
-        """A position the ticket followed went flat: its exits still working are cancelled at
-        once, so none of them can open a position nobody asked for."""
-        orphans = [
-            o.id
-            for o in orphan_exits(snapshot, self._exit_ids(snapshot))
-            if o.id not in self._cancelling
-        ]
+    def _exit_ids(self, replica: AccountReplica) -> set[int]:
+        ids = set(self.protective_ids)
+        for entry_id in self._by_entry:
+            state = replica.brackets(entry_id)
+            if state is not None:
+                ids.update(leg.id for leg in state.legs)
+        return ids
+
+    def _cancel_orphans(self, replica: AccountReplica, contracts: set[int]) -> None:
+        """A position went flat: the ticket's exits still working on it are cancelled at once,
+        so none of them can open a position nobody asked for. Suspended legs wait for an entry
+        that has not filled: they open nothing and are left alone."""
+        positions = replica.positions()
+        orphans = sorted(
+            view.id
+            for contract_id in contracts
+            if positions.get(contract_id, 0) == 0
+            for view in self._exits_on(replica, contract_id)
+            if view.status in LIVE and view.id not in self._cancelling
+        )
         if orphans and self.actions.cancel_orphans(orphans):
             self._cancelling.update(orphans)
 
-    def _check_exposure(self, snapshot: Snapshot) -> None:
-        found = {e.contract_id: e for e in exposures(snapshot)}
-        self._seen_uncovered = {c: self._seen_uncovered.get(c, 0) + 1 for c in found}
-        alarming = [found[c] for c, n in self._seen_uncovered.items() if n >= ALARM_AFTER_POLLS]
-        self._show_alarm(alarming[0] if alarming else None)
+    # -- the alarm --
+
+    def _check_exposure(self, replica: AccountReplica, contracts: set[int]) -> None:
+        now = time.monotonic()
+        for contract_id in contracts:
+            exposure = replica.exposure(contract_id)
+            if exposure is None:
+                self._uncovered.pop(contract_id, None)
+                self._uncovered_since.pop(contract_id, None)
+            else:
+                self._uncovered[contract_id] = exposure
+                self._uncovered_since.setdefault(contract_id, now)
+        self._show_due_alarm()
+
+    def _show_due_alarm(self) -> None:
+        """Alarm for what has stayed uncovered past the grace; wake up when the next is due."""
+        now = time.monotonic()
+        grace = self.grace_ms / 1000
+        due = [
+            self._uncovered[c]
+            for c, since in sorted(self._uncovered_since.items(), key=lambda item: item[1])
+            if now - since >= grace
+        ]
+        waiting = [since + grace - now for since in self._uncovered_since.values()]
+        waiting = [w for w in waiting if w > 0]
+        if waiting:
+            self._alarm_timer.start(max(1, int(min(waiting) * 1000) + 1))
+        shown = self.exposure
+        keep = next((e for e in due if shown and e.contract_id == shown.contract_id), None)
+        self._show_alarm(keep or (due[0] if due else None))
 
     def _show_alarm(self, exposure: Exposure | None) -> None:
         if exposure is None:
@@ -237,12 +323,11 @@ class SafetyController(QObject):
     # -- actions --
 
     def protect(self) -> None:
-        exposure = self.exposure
+        exposure, replica = self.exposure, self.feed.replica
         tracked = self._tracked_for(exposure.contract_id) if exposure else None
         if exposure is None or tracked is None:
             return
-        snapshot = self.snapshot
-        exits = self._exit_ids(snapshot) if snapshot is not None else set(self.protective_ids)
+        exits = self._exit_ids(replica) if replica is not None else set(self.protective_ids)
         if self.actions.protect(exposure, tracked, exits):
             self.banner.protect.setEnabled(False)
 
@@ -270,5 +355,7 @@ class SafetyController(QObject):
     def _on_action_finished(self, action: str, ok: bool) -> None:
         self.banner.flatten.setEnabled(True)
         if ok and action in ("protect", "flatten"):
-            self._seen_uncovered.clear()  # the position changed: look at it afresh
-        self.refresh()
+            # the position changed: what is still uncovered gets its grace again
+            now = time.monotonic()
+            self._uncovered_since = {c: now for c in self._uncovered_since}
+            self._show_due_alarm()

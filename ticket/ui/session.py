@@ -3,7 +3,9 @@
 All broker calls go through `TaskRunner`s; results come back as signals on the GUI thread.
 Orders have their own single-thread runner, so two orders can never be in flight at once.
 The session is renewed on the schedule the client keeps: a timer asks whether it is due, which
-costs no request, and renews off the GUI thread when it is.
+costs no request, and renews off the GUI thread when it is. The account is followed by push
+(`AccountFeed`, a user socket); REST is asked only for what the trader does, plus one warm-up
+request every 30 s at most, which is also how a lost REST connection is noticed and its return.
 """
 
 from __future__ import annotations
@@ -15,11 +17,20 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
+from ticket.broker.budget import Refusal
 from ticket.broker.contracts import ResolvedContract, resolve_contract
-from ticket.broker.errors import describe_error
+from ticket.broker.errors import (
+    BadAnswer,
+    ConnectionLost,
+    NotSent,
+    RateLimited,
+    ServerError,
+    describe_error,
+)
 from ticket.broker.models import Account, Contract
 from ticket.broker.orders import Outcome, Status, submit_oso
 from ticket.broker.session import EventKind, SessionEvent
+from ticket.broker.userstream import user_ws_url
 from ticket.credentials import Credentials
 from ticket.domain.orders import PlaceOsoRequest
 from ticket.services import (
@@ -29,6 +40,7 @@ from ticket.services import (
     open_connection,
     start_session,
 )
+from ticket.ui.account_feed import AccountFeed
 from ticket.ui.quotes import QuoteFeed
 from ticket.ui.tasks import TaskRunner
 
@@ -50,6 +62,9 @@ class SessionController(QObject):
     session_note = Signal(str)  # a renewal did not extend the token: what happens instead
     sign_in_wait = Signal(float)  # seconds left of a sign-in penalty, each second; 0: resending
     sign_in_stopped = Signal(str)  # a captcha stopped sign-ins: what the trader must do
+    rest_health = Signal(bool, str)  # whether REST answers, and why not, when that changes
+    refusal = Signal(str)  # Tradovate refuses requests (429/423), in words; "" when it ended
+    _refusal_seen = Signal(int, object)  # generation, Refusal | None (from a worker thread)
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -58,6 +73,10 @@ class SessionController(QObject):
         self.tasks = TaskRunner(threads=2, parent=self)
         self.opener: Callable[[str | None], Connection] = open_connection
         self.feed = QuoteFeed(self)
+        self.account_feed = AccountFeed(self)
+        self.rest_ok = True
+        self.refused = ""  # the refusal in words while Tradovate refuses requests
+        self._refusal_seen.connect(self._on_refusal_seen)
         self._generation = 0
         self._lookups = 0
         self.resolving: str | None = None  # the text being looked up, while it is
@@ -92,6 +111,7 @@ class SessionController(QObject):
         old, self.connection = self.connection, None
         self.renewal_timer.stop()
         self.feed.stop()
+        self.account_feed.stop()
         self.accounts = []
         self.resolving = None
         self._generation += 1
@@ -104,6 +124,7 @@ class SessionController(QObject):
                 old.close()
             connection = self.opener(url)
             connection.client.auth.on_event = lambda event: self._relay(event, generation)
+            connection.client.on_refusal = lambda seen: self._refusal_seen.emit(generation, seen)
             try:
                 start_session(connection, credentials.username, lambda: credentials)
                 return connection, connection.client.accounts()
@@ -118,6 +139,8 @@ class SessionController(QObject):
                 return
             self.connection = connection
             self.accounts = accounts
+            self._set_rest(True, "")
+            self._show_refusal("")
             self.feed.start(market_data_url(connection), self._md_token)
             self.renewal_timer.start()
             self.connected.emit(connection.environment, accounts)
@@ -220,10 +243,52 @@ class SessionController(QObject):
             lambda exc: None,
         )
 
-    def keep_warm(self) -> None:
+    def follow_account(self, account: Account | None) -> None:
+        """Follow this account by push from now on (None: none)."""
         connection = self.connection
-        if connection is not None and connection.client.session is not None:
-            self._run(connection.client.me, lambda _: None, lambda exc: None)
+        if connection is None or account is None:
+            self.account_feed.stop()
+            return
+        session = connection.client.session
+        user_id = (session.user_id if session else None) or account.user_id or 0
+
+        def token() -> str | None:  # read on the socket thread at each connect
+            current = connection.client.session
+            return current.token.get_secret_value() if current else None
+
+        self.account_feed.follow(user_ws_url(connection.base_url), token, user_id, [account.id])
+
+    def keep_warm(self) -> None:
+        """One cheap request: keeps the pooled connection alive for the next order, and tells
+        whether REST answers."""
+        connection = self.connection
+        if connection is None or connection.client.session is None:
+            return
+
+        def done(_: object) -> None:
+            if connection is self.connection:
+                self._set_rest(True, "")
+
+        def fail(exc: BaseException) -> None:
+            transport = (NotSent, ConnectionLost, BadAnswer, ServerError)
+            if connection is self.connection and isinstance(exc, transport):
+                self._set_rest(False, describe_error(exc))
+
+        self._run(connection.client.me, done, fail)
+
+    def _set_rest(self, ok: bool, why: str) -> None:
+        if ok != self.rest_ok:
+            self.rest_ok = ok
+            self.rest_health.emit(ok, why)
+
+    def _on_refusal_seen(self, generation: int, refusal: Refusal | None) -> None:
+        if generation == self._generation:
+            self._show_refusal(refusal_words(refusal) if refusal is not None else "")
+
+    def _show_refusal(self, text: str) -> None:
+        if text != self.refused:
+            self.refused = text
+            self.refusal.emit(text)
 
     def place(self, request: PlaceOsoRequest, p_ticket: str | None = None) -> None:
         connection = self.connection
@@ -257,8 +322,15 @@ class SessionController(QObject):
         self._generation += 1  # a connect still on its way is closed when it arrives
         self.renewal_timer.stop()
         self.feed.stop()
+        self.account_feed.stop()
         self.tasks.close(5000)
         self.orders.close(15000)
         if self.connection is not None:
             self.connection.close()
             self.connection = None
+
+
+def refusal_words(refusal: Refusal) -> str:
+    """As the broker words it: "Tradovate is refusing requests (429): it may last up to an
+    hour." """
+    return refusal.message or describe_error(RateLimited(refusal.status, ""))

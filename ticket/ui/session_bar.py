@@ -22,7 +22,7 @@ class SessionBar(WindowParts):
         """Connect: None means the embedded simulator. Runs off the GUI thread."""
         if self.account is not None:
             self._switched_at = time.monotonic()
-        self.safety.follow(None)
+        self.session.follow_account(None)
         self.account = None
         self.contract = None
         self.account_box.clear()
@@ -105,25 +105,15 @@ class SessionBar(WindowParts):
         )
         if previous is not None and previous != self.account:
             self._switched_at = time.monotonic()
-        self.safety.follow(self.account.id if self.account else None)
         self._update_title()
-        self.cash.setText("")
-        if self.account is not None:
-            self.session.load_balance(self.account)
+        self.cash.setText("")  # until the account's stream has synced
+        self.session.follow_account(self.account)
         self._update_place()
 
     def _on_balance(self, account: Account, cash: CashBalance) -> None:
         if account is self.account and cash.total_cash_value is not None:
             self.cash.setText(f"cash {cash.total_cash_value:,.2f}")
             self.plan.balance = cash.total_cash_value
-
-    def on_connection_health(self, ok: bool, message: str) -> None:
-        if ok:
-            self._on_connected_state()  # also shows a renewed token's new expiry
-        else:
-            self.state.setText(f"Connection lost: {message}")
-            self.state.setStyleSheet(f"color: {theme.text.error}; font-weight: bold;")
-        self._update_place()
 
     def _on_session_note(self, text: str) -> None:
         self.outcome.setText(f"<span style='color:{theme.text.warning}'>{plain(text)}</span>")

@@ -17,6 +17,7 @@ from ticket.credentials import CredentialStore
 from ticket.domain.guards import DuplicateGuard
 from ticket.journal import Journal
 from ticket.ui import keys, theme
+from ticket.ui.account_view import AccountView
 from ticket.ui.binding import Binder
 from ticket.ui.contract_lookup import ContractLookup
 from ticket.ui.journal_view import JournalDialog
@@ -33,7 +34,7 @@ from ticket.ui.widgets import FieldNote
 from ticket.ui.window_layout import WindowLayout
 
 
-class TicketWindow(WindowLayout, SessionBar, ContractLookup, PlaceGate, OrderFlow):
+class TicketWindow(WindowLayout, SessionBar, AccountView, ContractLookup, PlaceGate, OrderFlow):
     """The one window, on the GUI thread. Owns the session, the view-model and the safety
     controller; closing it closes the session."""
 
@@ -72,6 +73,7 @@ class TicketWindow(WindowLayout, SessionBar, ContractLookup, PlaceGate, OrderFlo
         self._shape = ()
         self._card_for = None
         self._card_sent = False
+        self._feed_was_live = False
         self.safety = SafetyController(self.session, self.journal, self._safety_links(), self)
         self._build()
         for note in self.findChildren(FieldNote):
@@ -88,9 +90,7 @@ class TicketWindow(WindowLayout, SessionBar, ContractLookup, PlaceGate, OrderFlo
         def account() -> tuple[int, str] | None:
             return (self.account.id, self.account.name) if self.account else None
 
-        return SafetyLinks(
-            account=account, show_row=self.set_row_status, on_health=self.on_connection_health
-        )
+        return SafetyLinks(account=account, show_row=self.set_row_status)
 
     def _connect_signals(self) -> None:
         vm, session = self.vm, self.session
@@ -107,6 +107,10 @@ class TicketWindow(WindowLayout, SessionBar, ContractLookup, PlaceGate, OrderFlo
         session.session_note.connect(self._on_session_note)
         session.sign_in_wait.connect(self._on_sign_in_wait)
         session.sign_in_stopped.connect(self._on_sign_in_stopped)
+        session.rest_health.connect(self.on_connection_health)
+        session.refusal.connect(self._on_refusal)
+        session.account_feed.changed.connect(self._on_account_change)
+        session.account_feed.state_changed.connect(self._on_account_stream_state)
         session.feed.quote.connect(self._on_quote)
         session.feed.state.connect(self._on_feed_state)
         self.quote_bar.picked.connect(self._on_price_picked)
@@ -147,6 +151,7 @@ class TicketWindow(WindowLayout, SessionBar, ContractLookup, PlaceGate, OrderFlo
         """The scheme changed: redraw what holds colours of its own."""
         self.quote_bar.restyle()
         self.vm.refresh()  # notes, plan and Place take the new colours
+        self.status_area.restyle()
         if self.state.styleSheet():
             self.state.setStyleSheet(f"color: {theme.text.error}; font-weight: bold;")
 

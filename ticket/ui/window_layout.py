@@ -28,6 +28,7 @@ from ticket.ui.orders_table import OrdersTable
 from ticket.ui.panels import BracketPanel, EntryPanel, PlanPanel
 from ticket.ui.quotes import QuoteBar
 from ticket.ui.settings_dialog import LimitsNotice
+from ticket.ui.status_area import StatusArea
 from ticket.ui.style import STYLESHEET
 from ticket.ui.theme import CHOICES
 from ticket.ui.widgets import FieldNote
@@ -58,6 +59,8 @@ class WindowLayout(WindowParts):
         self.banner.setAlignment(Qt.AlignmentFlag.AlignCenter)
         outer.addWidget(self.banner)
         outer.addWidget(self.safety.banner)
+        self.status_area = StatusArea()
+        outer.addWidget(self.status_area)
         self.hint = self._first_run_hint()
         outer.addWidget(self.hint)
         self.limits_notice = LimitsNotice(self.limits_report)
@@ -71,6 +74,8 @@ class WindowLayout(WindowParts):
         self.cash.setAccessibleName("Cash balance")
         self.state = QLabel("Not connected")
         self.state.setAccessibleName("Connection")
+        self.feed_state = QLabel("")
+        self.feed_state.setAccessibleName("Account stream")
         self.connect_button = QPushButton("Sign in…")
         self.connect_button.setAccessibleName("Sign in")
         self.connect_button.setToolTip("Sign in to Tradovate DEMO, LIVE or another server")
@@ -107,6 +112,8 @@ class WindowLayout(WindowParts):
         contract_row.addWidget(QLabel("Contract"))
         contract_row.addWidget(self.symbol)
         contract_row.addWidget(self.contract_info, 1)
+        # here, not in the session bar above: that bar sets the window's narrowest width
+        contract_row.addWidget(self.feed_state)
         outer.addLayout(contract_row)
         self.quote_bar = QuoteBar()
         outer.addWidget(self.quote_bar)

@@ -38,6 +38,7 @@ from ticket.ui.quotes import QuoteBar
 from ticket.ui.safety import SafetyController
 from ticket.ui.session import SessionController
 from ticket.ui.settings_dialog import LimitsNotice
+from ticket.ui.status_area import StatusArea
 from ticket.ui.theme import Theme
 from ticket.ui.viewmodel import TicketViewModel
 from ticket.ui.widgets import FieldNote
@@ -76,6 +77,7 @@ class WindowParts(QMainWindow):
     _shape: tuple[object, ...]  # contract, side and size the overrides were for
     _card_for: tuple[object, ...] | None
     _card_sent: bool
+    _feed_was_live: bool
 
     # -- widgets --
     frame: QFrame
@@ -85,6 +87,8 @@ class WindowParts(QMainWindow):
     account_box: QComboBox
     cash: QLabel
     state: QLabel
+    feed_state: QLabel  # the account stream, in a few words
+    status_area: StatusArea
     connect_button: QPushButton
     practice_button: QPushButton
     settings_button: QPushButton
@@ -126,6 +130,7 @@ class WindowParts(QMainWindow):
         def _card_key(self) -> tuple[object, ...]: ...
         def _on_override_toggled(self) -> None: ...
         def _on_connected_state(self) -> None: ...
+        def on_connection_health(self, ok: bool, message: str) -> None: ...
         def _show_environment(self, environment: Environment | None) -> None: ...
         def sign_in(self) -> None: ...
         def start(self, url: str | None, credentials: Credentials | None = None) -> None: ...
