@@ -102,7 +102,9 @@ class Simulator:
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
-        self.market_data = MarketDataServer(self.exchange, self._socket_token, self._socket_limit)
+        # Tradovate serves market data from another host (tradovate-api.md 1): its requests do
+        # not count towards the REST host's limits
+        self.market_data = MarketDataServer(self.exchange, self._socket_token, _unlimited)
         self.user_socket = UserSocketServer(self.exchange, self._socket_token, self._socket_limit)
         # idle_timeout: close keep-alive connections idle that long, as load balancers do
         self._server = HttpServer(
@@ -287,3 +289,7 @@ class Simulator:
 
 def _seconds_of(clock: Callable[[], datetime]) -> Callable[[], float]:
     return lambda: clock().timestamp()
+
+
+def _unlimited(token: str) -> None:
+    return None

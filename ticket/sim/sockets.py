@@ -4,8 +4,9 @@ The server sends `o` once, `h` after 2.5 s with nothing else to send, `a[...]` w
 and events, and `c[code,"reason"]` before it closes on purpose. A client request is one text
 message, `endpoint\\nid\\nquery\\nbody`; its answer is `a[{"s":status,"i":id,"d":data}]`.
 `authorize\\nid\\n\\ntoken` comes first: any other request before it is answered 401. Every
-request after it counts towards the user's request limits (429 past them). A client's `[]`
-heartbeats are counted, never answered.
+request after it is checked against the user's request limits (429 past them) where the
+endpoint has them: the user socket counts with REST, the market-data socket (another host on
+Tradovate) does not. A client's `[]` heartbeats are counted, never answered.
 
 Everything here runs on the simulator's event loop, no thread per socket. Each socket has a
 bounded send queue drained by one writer task: a client that stops reading is closed with a
