@@ -402,3 +402,19 @@ def test_socket_requests_count_towards_the_limits(sim, client):
     assert 429 in statuses and statuses[-1] == 429
     refused = next(a for a in answers if a["s"] == 429)
     assert refused == {"s": 429, "i": refused["i"]}
+
+
+@pytest.mark.parametrize("sim_limits", [RateLimits(per_second=2, per_minute=None)])
+def test_market_data_requests_do_not_count_towards_the_rest_limits(sim, client):
+    from .wire import RawSocket
+
+    market = RawSocket(sim.md_url)
+    try:
+        market.send(f"authorize\n0\n\n{client.session.md_token.get_secret_value()}")
+        symbol = json.dumps({"symbol": sim.front("ES")})
+        for n in range(1, 6):
+            market.send(f"md/subscribeQuote\n{n}\n\n{symbol}")
+        answers = market.read_answers(6)
+    finally:
+        market.close()
+    assert [a["s"] for a in answers] == [200] * 6
