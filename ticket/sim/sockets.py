@@ -116,7 +116,7 @@ class FrameSocketServer:
     def send(self, client: SocketClient, frame: str | None) -> None:
         """Queue a frame (None: a normal close after what is queued); a full queue closes
         the socket as too slow."""
-        if client.closing:
+        if client.closing or client not in self._clients:  # gone, or going
             return
         try:
             client.queue.put_nowait(frame)
