@@ -3,6 +3,8 @@
 Exit codes: 0 done or placed, 1 error (nothing sent), 2 usage, 3 rejected, 4 outcome unknown,
 5 penalised (nothing placed, wait and resend), 6 not placed (declined, or refused before sending),
 7 not found (`orders --cl-ord-id`), 8 partly placed (a scale-out some of whose parts were not).
+`modify` and `breakeven` use the same codes: 0 confirmed, 3 rejected, 4 unconfirmed or unknown,
+5 penalised, 6 not sent.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import time
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import TextIO
+from typing import Any, TextIO
 
 from ticket import __version__
 
@@ -264,7 +266,45 @@ def build_parser() -> argparse.ArgumentParser:
     place.add_argument(
         "--yes", action="store_true", help="send without asking (the order is marked isAutomated)"
     )
+    _manage_commands(sub, common)
     return parser
+
+
+def _manage_commands(sub: argparse._SubParsersAction[Any], common: argparse.ArgumentParser) -> None:
+    """Changing the open trade: the same rules, journal and exit codes as `place`."""
+    send = argparse.ArgumentParser(add_help=False)
+    send.add_argument(
+        "--yes", action="store_true", help="send without asking (the change is marked isAutomated)"
+    )
+    modify = sub.add_parser(
+        "modify",
+        parents=[common, send],
+        help="move a working order: a stop, a target, or an entry that has not filled",
+    )
+    modify.add_argument("order_id", type=_order_id, metavar="ORDER_ID")
+    prices = modify.add_mutually_exclusive_group()
+    prices.add_argument("--price", help="the new limit price (a target, a limit entry)")
+    prices.add_argument("--stop-price", help="the new stop price (a stop, a stop entry)")
+    modify.add_argument("--qty", type=_contracts, help="the new number of contracts")
+    breakeven = sub.add_parser(
+        "breakeven",
+        parents=[common, send],
+        help="move the working stops of a position to its average entry",
+    )
+    breakeven.add_argument("symbol")
+    breakeven.add_argument(
+        "--offset-ticks",
+        type=_ticks,
+        default=0,
+        metavar="N",
+        help="ticks beyond the entry in the trade's favour (default 0)",
+    )
+    position = sub.add_parser(
+        "position",
+        parents=[common],
+        help="open positions with P&L in ticks, money and R, their exits, realised P&L and cash",
+    )
+    position.add_argument("symbol", nargs="?")
 
 
 def main(argv: Sequence[str] | None = None, stdin: TextIO | None = None) -> int:
@@ -430,6 +470,26 @@ def _contracts(text: str) -> int:
             f"{qty} contracts: give a whole number from 1 to {MAX_CONTRACTS:,}"
         )
     return qty
+
+
+def _order_id(text: str) -> int:
+    try:
+        value = int(text.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not an order id") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"'{text}' is not an order id")
+    return value
+
+
+def _ticks(text: str) -> int:
+    try:
+        value = int(text.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number of ticks") from None
+    if not 0 <= value <= 1000:
+        raise argparse.ArgumentTypeError(f"{value} ticks: give a whole number from 0 to 1,000")
+    return value
 
 
 def decimal_arg(text: str | None, name: str) -> Decimal | None:

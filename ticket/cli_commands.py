@@ -110,13 +110,21 @@ def run(args: argparse.Namespace, stdin: TextIO) -> int:
         if args.command == "sign-out":
             return _sign_out(connection, args)
         _sign_in(connection, args.username)
-        return COMMANDS[args.command](connection, args, stdin)
+        return _command(args.command)(connection, args, stdin)
     except (errors.BrokerError, NoCredentials, UsageError, PriceError, ValueError) as exc:
         return _fail(
             errors.describe_error(exc) if isinstance(exc, errors.BrokerError) else str(exc)
         )
     finally:
         connection.close()
+
+
+def _command(name: str) -> Callable[[Connection, argparse.Namespace, TextIO], int]:
+    if name in COMMANDS:
+        return COMMANDS[name]
+    from ticket.cli_manage import COMMANDS as MANAGE  # it imports this module's helpers
+
+    return MANAGE[name]
 
 
 def _fail(message: str) -> int:

@@ -88,7 +88,7 @@ def _side_words(closing: Action) -> str:
     return "long" if closing is Action.SELL else "short"
 
 
-def _grid_problem(field: MoveField, price: Decimal, instrument: Instrument) -> MoveProblem | None:
+def grid_problem(field: MoveField, price: Decimal, instrument: Instrument) -> MoveProblem | None:
     if price <= 0:
         return MoveProblem(field=field, message="A price must be above zero.")
     if not is_on_grid(price, instrument.tick_size):
@@ -145,7 +145,7 @@ def check_exit_move(
 ) -> MoveCheck:
     """Judge moving a working stop or target; see the module docstring for the rules."""
     field = FIELD_OF[move.kind]
-    problem = _grid_problem(field, move.new, instrument) or market_side_problem(
+    problem = grid_problem(field, move.new, instrument) or market_side_problem(
         move.kind, move.closing, move.new, quote, instrument
     )
     before = after = None
@@ -166,7 +166,7 @@ def check_entry_change(
     """A working entry's new price (the price or the trigger, named by `field`) and size."""
     found = []
     if new_price is not None:
-        problem = _grid_problem(field, new_price, instrument)
+        problem = grid_problem(field, new_price, instrument)
         if problem:
             found.append(problem)
     if qty < 1:
