@@ -29,6 +29,7 @@ from ticket.broker.budget import (
 from ticket.broker.client import TradovateClient
 from ticket.broker.models import CancelOrderRequest
 from ticket.broker.monitor import flatten
+from ticket.broker.orders import find_by_cl_ord_id
 from ticket.broker.outcome import Status, judge
 from ticket.services import SIM_CREDENTIALS
 
@@ -224,6 +225,15 @@ def test_flatten_reads_what_it_needs_while_look_ups_are_refused(client, fake):
     assert report is not None
     assert "/v1/order/list" in fake.paths[1:]  # sent, although look-ups were refused
     assert client.refusal is None  # and answered: the server takes requests again
+
+
+def test_an_order_is_looked_up_by_its_client_id_while_look_ups_are_refused(client, fake):
+    fake.status = 429
+    with pytest.raises(errors.RateLimited):
+        client.commands()
+    fake.status = None
+    assert find_by_cl_ord_id(client, "tkt-unknown") is None  # asked, and answered
+    assert fake.paths[-1] == "/v1/command/list"
 
 
 def test_a_429_is_probed_with_backoff_and_ends_on_the_first_good_answer(

@@ -10,13 +10,14 @@ keeper, the budget and the lockout are locked so a poller and an order can share
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import logging
 import math
 import time
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
 
 from pydantic import BaseModel, SecretStr, TypeAdapter, ValidationError
 
@@ -50,6 +51,8 @@ if TYPE_CHECKING:  # httpx costs ~0.1 s to import: the window paints before it i
 
 T = TypeVar("T")
 M = TypeVar("M", bound=BaseModel)
+R = TypeVar("R")
+P = ParamSpec("P")
 log = logging.getLogger(__name__)
 
 
@@ -88,6 +91,23 @@ def _parse_list(model: type[T], data: Any) -> list[T]:
         return [adapter.validate_python(item) for item in data or []]
     except ValidationError as exc:
         raise errors.BadAnswer(f"The server's answer is not a list of {model.__name__}.") from exc
+
+
+def essential_action(
+    action: Callable[Concatenate[TradovateClient, P], R],
+) -> Callable[Concatenate[TradovateClient, P], R]:
+    """For an action whose look-ups decide what it cancels or sends, or what became of an
+    order (flatten, cancel, protect, finding an order after an unknown outcome): they wait
+    their turn in the request budget, but neither its hourly limit nor a refusal holds them
+    back."""
+
+    @functools.wraps(action)
+    def run(client: TradovateClient, /, *args: P.args, **kwargs: P.kwargs) -> R:
+        essential = getattr(client, "essential", None)  # a stand-in client may have none
+        with essential() if essential is not None else contextlib.nullcontext():
+            return action(client, *args, **kwargs)
+
+    return run
 
 
 class TradovateClient:

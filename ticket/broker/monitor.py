@@ -4,16 +4,15 @@ bracket or flatten a contract the careful way: every decision from the server's 
 from __future__ import annotations
 
 import contextlib
-import functools
 import time
 from collections.abc import Callable
 from decimal import Decimal
-from typing import Concatenate, ParamSpec, TypeVar
+from typing import TypeVar
 
 from pydantic import BaseModel, ConfigDict
 
 from ticket.broker import errors
-from ticket.broker.client import TradovateClient
+from ticket.broker.client import TradovateClient, essential_action
 from ticket.broker.models import CancelOrderRequest, LiquidatePositionRequest, OrderVersion
 from ticket.domain.orders import (
     Action,
@@ -64,21 +63,6 @@ def fetch_snapshot(client: TradovateClient, account_id: int) -> Snapshot:
 
 
 R = TypeVar("R")
-P = ParamSpec("P")
-
-
-def _essential(
-    action: Callable[Concatenate[TradovateClient, P], R],
-) -> Callable[Concatenate[TradovateClient, P], R]:
-    """The action's look-ups decide what it cancels or sends: they are not held back by the
-    request budget, nor refused while Tradovate refuses look-ups."""
-
-    @functools.wraps(action)
-    def run(client: TradovateClient, /, *args: P.args, **kwargs: P.kwargs) -> R:
-        with client.essential():
-            return action(client, *args, **kwargs)
-
-    return run
 
 
 def poll_until(
@@ -108,7 +92,7 @@ class FlattenReport(BaseModel):
     message: str
 
 
-@_essential
+@essential_action
 def flatten(
     client: TradovateClient,
     account_id: int,
@@ -176,7 +160,7 @@ class CancelReport(BaseModel):
     message: str
 
 
-@_essential
+@essential_action
 def cancel_bracket(
     client: TradovateClient,
     account_id: int,
@@ -247,7 +231,7 @@ class ProtectReport(BaseModel):
     message: str
 
 
-@_essential
+@essential_action
 def protect(
     client: TradovateClient,
     stop: PlaceOrderRequest,

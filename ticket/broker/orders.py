@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from pydantic import BaseModel, ConfigDict
 
 from ticket.broker import errors
-from ticket.broker.client import TradovateClient
+from ticket.broker.client import TradovateClient, essential_action
 from ticket.broker.outcome import Status, Verdict, judge, verdict_error
 from ticket.domain.orders import FailureReason, PlaceOsoRequest
 
@@ -48,6 +48,7 @@ class FoundOrder(BaseModel):
     oso2_id: int | None
 
 
+@essential_action
 def find_by_cl_ord_id(client: TradovateClient, cl_ord_id: str) -> FoundOrder | None:
     """The order the server made from a request with this clOrdId, and its bracket legs.
 
