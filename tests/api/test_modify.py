@@ -10,7 +10,8 @@ from decimal import Decimal as D
 
 import pytest
 
-from ticket.broker.autostop import AutoStop
+from ticket.broker.autostop import AutoStop, has_room
+from ticket.broker.budget import Kind, RequestBudget
 from ticket.broker.modify import Modifier, ModifyStatus, ReplicaWatch
 from ticket.broker.orders import submit_oso
 from ticket.broker.outcome import Status
@@ -235,6 +236,7 @@ def test_auto_trailing_follows_the_market_and_pauses_when_the_account_feed_drops
     watch, seen, user, token = feed()
     entry, stop, _ = long_trade(sim, client)
     wait_for(lambda: watch.read(lambda r: r.position(r.order(entry).contract_id)) is not None)
+    wait_for(lambda: has_room(client.budget), what="the look-ups of the set-up to age out")
     contract_id = watch.read(lambda r: r.order(entry).contract_id)
     clock = [0.0]
     said = []
@@ -284,6 +286,7 @@ def test_auto_break_even_moves_once_and_waits_a_second_between_changes(sim, clie
     watch, _, _, _ = feed()
     entry, stop, _ = long_trade(sim, client)
     wait_for(lambda: watch.read(lambda r: r.position(r.order(entry).contract_id)) is not None)
+    wait_for(lambda: has_room(client.budget), what="the look-ups of the set-up to age out")
     clock = [50.0]
     auto = AutoStop(
         Modifier(client, watch=watch),
@@ -307,3 +310,33 @@ def test_auto_break_even_moves_once_and_waits_a_second_between_changes(sim, clie
     auto.join()
     assert watch.read(lambda r: r.order(stop).stop_price) == D("6002.00")
     assert [b["stopPrice"] for b in sent(sim)] == [6000.5, 6002.0]
+
+
+def test_the_auto_stop_leaves_room_in_the_request_budget():
+    budget = RequestBudget(per_second=5, per_minute=120, per_hour=3000, clock=lambda: 0.0)
+    for _ in range(2):
+        budget.take(Kind.ORDER)
+    assert has_room(budget)  # a third leaves two of five in this second
+    budget.take(Kind.ORDER)
+    assert not has_room(budget)
+
+
+def test_the_auto_stop_holds_while_the_budget_is_nearly_spent(sim, client, feed):
+    watch, _, _, _ = feed()
+    entry, stop, _ = long_trade(sim, client)
+    wait_for(lambda: watch.read(lambda r: r.position(r.order(entry).contract_id)) is not None)
+    client.budget = RequestBudget(per_second=5, per_minute=10, per_hour=3000)
+    for _ in range(8):
+        client.budget.take(Kind.ORDER)
+    auto = AutoStop(
+        Modifier(client, watch=watch),
+        AutoStopRule(trail_ticks=4),
+        stop_id=stop,
+        contract_id=watch.read(lambda r: r.order(entry).contract_id),
+        instrument=ES,
+    )
+    auto.set_live(True)
+    sim.set_price(sim.front("ES"), "6003.00")
+    held = auto.on_quote(quote_now(sim))
+    assert held.why is Why.WAIT and "request budget" in held.words
+    assert sent(sim) == [] and auto.sent == []

@@ -4,7 +4,8 @@
 through the domain's machine (`ticket.domain.trailing`); a new stop goes out through the one
 `Modifier` as an automated change (`isAutomated` true), on a worker thread of its own so the
 quote thread never waits for HTTP. At most one change is on its way, one per order per second
-(the machine's rule), none while Tradovate refuses requests.
+(the machine's rule), none while Tradovate refuses requests, and none that would leave less than
+`HEADROOM` of the client's request budget.
 
 It runs only while the caller says both the account feed and the quotes are live
 (`set_live`); otherwise it does nothing and says why in `on_status`: the stop held by the server
@@ -19,6 +20,7 @@ import time
 from collections.abc import Callable
 from decimal import Decimal
 
+from ticket.broker.budget import RequestBudget
 from ticket.broker.modify import Modifier, ModifyOutcome, ModifyStatus
 from ticket.broker.replica import AccountReplica
 from ticket.domain.instruments import Instrument
@@ -27,6 +29,19 @@ from ticket.domain.pnl import Position, Quote
 from ticket.domain.trailing import AutoStopRule, AutoStopState, AutoStopStep, Why, auto_stop_step
 
 log = logging.getLogger(__name__)
+
+
+# Room kept in each window of the request budget for what a person does meanwhile (a cancel, a
+# flatten, a look-up): the auto stop sends only while more than this is left.
+HEADROOM = (2, 20, 300)  # in the second, the minute, the hour
+BUDGET_WORDS = "Auto stop holds: the request budget is nearly spent; it goes on when there is room."
+
+
+def has_room(budget: RequestBudget) -> bool:
+    """Whether one more automated change leaves `HEADROOM` in every window of the budget."""
+    used = budget.used()
+    limits = (budget.per_second, budget.per_minute, budget.per_hour)
+    return all(u + 1 <= limit - room for u, limit, room in zip(used, limits, HEADROOM, strict=True))
 
 
 class AutoStop:
@@ -94,6 +109,8 @@ class AutoStop:
         with self._lock:
             if self._worker is not None and self._worker.is_alive():
                 return None  # the change on its way is confirmed or not before the next
+            if not has_room(self.modifier.client.budget):
+                return AutoStopStep(state=self.state, why=Why.WAIT, words=BUDGET_WORDS)
             refusal = self.modifier.client.refusal
             step = auto_stop_step(
                 self.rule,
