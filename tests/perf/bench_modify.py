@@ -128,19 +128,32 @@ def main() -> None:
         for price in prices * 5:  # warm both connections
             modifier.modify(stop, stop_price=price)
             bare.post(url, json=build_modify(modifier.live(stop), stop_price=price).to_wire())
-        ratios, ours, theirs = [], [], []
-        for n in range(PAIRS):
-            price = prices[n % 2]
+
+        def ours_at(price: Decimal) -> float:
             started = time.perf_counter()
             outcome = modifier.modify(stop, stop_price=price)
-            ours.append(received_since(sim, started) - started)
             assert outcome.status is ModifyStatus.CONFIRMED, outcome.message
+            return received_since(sim, started) - started
+
+        def bare_at(price: Decimal) -> float:
             body = build_modify(modifier.live(stop), stop_price=price).to_wire()
             seen = len(batches)
             started = time.perf_counter()
             bare.post(url, json=body)
-            theirs.append(received_since(sim, started) - started)
-            wait(lambda: len(batches) > seen)  # noqa: B023 (called at once)  its events are in
+            taken = received_since(sim, started) - started
+            wait(lambda: len(batches) > seen)  # its events are in: the next sample starts quiet
+            return taken
+
+        ratios, ours, theirs = [], [], []
+        for n in range(PAIRS):
+            # which goes first alternates, so neither always follows the other's events
+            price, other = prices[n % 2], prices[1 - n % 2]
+            if n % 4 < 2:
+                ours.append(ours_at(price))
+                theirs.append(bare_at(price))
+            else:
+                theirs.append(bare_at(other))
+                ours.append(ours_at(price))
             ratios.append(ours[-1] / theirs[-1])
         print(
             f"modify call to wire: {statistics.median(ours) * 1000:.3f} ms median, "
