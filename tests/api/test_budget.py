@@ -298,6 +298,17 @@ def test_a_wait_never_outlasts_its_window_in_real_time_when_the_clock_stands_sti
     assert 0 < sum(slept) <= 1.0 and max(slept) <= POLL
 
 
+def test_the_guesses_can_be_shortened_per_client(client, fake, clock):
+    client.lockout.pause_423 = 2.0
+    fake.status = 423
+    with pytest.raises(errors.RateLimited):
+        client.orders()
+    assert client.refusal.until == clock.now() + timedelta(seconds=2)
+    clock.advance(2)
+    fake.status = None
+    assert client.orders() == [] and client.refusal is None
+
+
 def test_the_budget_is_shared_by_threads_without_going_over():
     clock = FakeClock()
     lock = threading.Lock()

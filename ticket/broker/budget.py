@@ -23,7 +23,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -156,9 +156,17 @@ class Lockout:
         self,
         clock: Callable[[], datetime],
         on_change: Callable[[Refusal | None], None] | None = None,
+        *,
+        pause_423: float = PAUSE_423,
+        lockout_429: float = LOCKOUT_429,
+        probes: Sequence[float] = PROBES,
     ) -> None:
         self._clock = clock
         self.on_change = on_change
+        # the guesses, per instance: a test of a window may shorten them
+        self.pause_423 = pause_423
+        self.lockout_429 = lockout_429
+        self.probes = tuple(probes) or PROBES
         self._lock = threading.Lock()
         self.refusal: Refusal | None = None
         self._probe_at: datetime | None = None
@@ -175,7 +183,7 @@ class Lockout:
             now = self._clock()
             if now >= refusal.until or (self._probe_at is not None and now >= self._probe_at):
                 # this one goes; the next waits for its answer or the next step
-                step = PROBES[min(self._probes, len(PROBES) - 1)]
+                step = self.probes[min(self._probes, len(self.probes) - 1)]
                 self._probe_at = now + timedelta(seconds=step)
                 self._probes += 1
                 return
@@ -188,13 +196,14 @@ class Lockout:
                 now = self._clock()
                 held = self.refusal
                 if status == 423:
-                    until = now + timedelta(seconds=PAUSE_423)
+                    until = now + timedelta(seconds=self.pause_423)
                     probe = None
                 else:
-                    until = now + timedelta(seconds=LOCKOUT_429)
+                    until = now + timedelta(seconds=self.lockout_429)
                     if held is not None and held.status == 429:
                         until = held.until  # a refused probe does not restart the hour
-                    probe = now + timedelta(seconds=PROBES[min(self._probes, len(PROBES) - 1)])
+                    step = self.probes[min(self._probes, len(self.probes) - 1)]
+                    probe = now + timedelta(seconds=step)
                 since = held.since if held is not None else now
                 if held is not None and held.status == 429 and status == 423:
                     return  # a warning does not shorten a lockout
