@@ -83,7 +83,7 @@ def wait_until_caught_up(qtbot, window, sim):
             feed.live
             and replica is not None
             and replica.positions() == server_positions()
-            and not window.safety._alarm_timer.isActive()
+            and not window.safety.alarm.pending
         )
 
     qtbot.waitUntil(caught_up, timeout=10000)

@@ -8,11 +8,10 @@ reached only through `SafetyLinks`."""
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtCore import QObject, Signal
 
 from ticket.broker.monitor import ProtectReport
 from ticket.broker.orders import FoundOrder, Outcome, Status
@@ -22,22 +21,16 @@ from ticket.domain.exits import LIVE
 from ticket.domain.orders import OrderType, PlaceOsoRequest
 from ticket.domain.protection import (
     BracketState,
-    Exposure,
     OrderView,
     slippage_ticks,
     slippage_words,
 )
 from ticket.journal import Journal
 from ticket.ui.account_feed import AccountFeed
-from ticket.ui.alarm import AlarmBanner, Tracked
+from ticket.ui.alarm import AlarmWatch, Tracked
 from ticket.ui.safety_actions import SafetyActions
 from ticket.ui.session import SessionController
 from ticket.ui.unknown_watch import UnknownWatch
-from ticket.ui.widgets import plain
-
-# An uncovered position must stay so this long before the alarm: a bracket's legs may become
-# working in the event after the fill that opened the position.
-ALARM_GRACE_MS = 300
 
 
 @dataclass(frozen=True)
@@ -66,22 +59,17 @@ class SafetyController(QObject):
         self.session = session
         self.links = links
         self.feed: AccountFeed = session.account_feed
-        self.banner = AlarmBanner()
+        self.alarm = AlarmWatch(journal, self._tracked_for, self)
+        self.banner = self.alarm.banner
         self.actions = SafetyActions(session, journal, links.account, self)
         self.unknowns = UnknownWatch(session, journal, links.show_row, self)
         self.unknowns.local = self._find_locally
         self.tracked: dict[str, Tracked] = {}
         self._by_entry: dict[int, Tracked] = {}
-        self.exposure: Exposure | None = None  # the one the banner shows
-        self._uncovered: dict[int, Exposure] = {}  # contract id -> exposure now
-        self._uncovered_since: dict[int, float] = {}  # contract id -> monotonic time
         self._shown: dict[str, BracketState] = {}
         self.protective_ids: set[int] = set()  # stops placed by Protect now
         self._cancelling: set[int] = set()  # orphan exits whose cancel was sent
         self._unknown: dict[str, tuple[PlaceOsoRequest, Evaluation, int]] = {}
-        self.grace_ms = ALARM_GRACE_MS
-        self._alarm_timer = QTimer(self, singleShot=True)
-        self._alarm_timer.timeout.connect(self._show_due_alarm)
         self.feed.changed.connect(self._on_change)
         self.banner.protect.clicked.connect(self.protect)
         self.banner.flatten.clicked.connect(self.flatten_exposed)
@@ -162,13 +150,11 @@ class SafetyController(QObject):
     def _on_change(self, change: Change) -> None:
         replica = self.feed.replica
         if replica is None:  # no account followed (any more): nothing can be said of it
-            self._uncovered.clear()
-            self._uncovered_since.clear()
-            self._show_alarm(None)
+            self.alarm.clear()
             return
         if change.reset:  # a new sync: look at everything this window follows, once
             tracked: Iterable[Tracked] = list(self.tracked.values())
-            contracts = set(replica.positions()) | set(self._uncovered)
+            contracts = set(replica.positions()) | self.alarm.contracts()
             contracts |= {t.contract_id for t in self.tracked.values()}
         else:
             tracked = self._tracked_touched(replica, change.orders)
@@ -196,7 +182,7 @@ class SafetyController(QObject):
             if state is not None:
                 self._show_state(one, state)
         if contracts:
-            self._check_exposure(replica, contracts)
+            self.alarm.update({c: replica.exposure(c) for c in contracts})
             self._cancel_orphans(replica, contracts)
 
     def _show_state(self, tracked: Tracked, state: BracketState) -> None:
@@ -253,69 +239,6 @@ class SafetyController(QObject):
         if orphans and self.actions.cancel_orphans(orphans):
             self._cancelling.update(orphans)
 
-    # -- the alarm --
-
-    def _check_exposure(self, replica: AccountReplica, contracts: set[int]) -> None:
-        now = time.monotonic()
-        for contract_id in contracts:
-            exposure = replica.exposure(contract_id)
-            if exposure is None:
-                self._uncovered.pop(contract_id, None)
-                self._uncovered_since.pop(contract_id, None)
-            else:
-                self._uncovered[contract_id] = exposure
-                self._uncovered_since.setdefault(contract_id, now)
-        self._show_due_alarm()
-
-    def _show_due_alarm(self) -> None:
-        """Alarm for what has stayed uncovered past the grace; wake up when the next is due."""
-        now = time.monotonic()
-        grace = self.grace_ms / 1000
-        due = [
-            self._uncovered[c]
-            for c, since in sorted(self._uncovered_since.items(), key=lambda item: item[1])
-            if now - since >= grace
-        ]
-        waiting = [since + grace - now for since in self._uncovered_since.values()]
-        waiting = [w for w in waiting if w > 0]
-        if waiting:
-            self._alarm_timer.start(max(1, int(min(waiting) * 1000) + 1))
-        shown = self.exposure
-        keep = next((e for e in due if shown and e.contract_id == shown.contract_id), None)
-        self._show_alarm(keep or (due[0] if due else None))
-
-    def _show_alarm(self, exposure: Exposure | None) -> None:
-        if exposure is None:
-            if self.exposure is not None:
-                self.journal.write("alarm cleared", contract_id=self.exposure.contract_id)
-            self.exposure = None
-            self.banner.setVisible(False)
-            return
-        if self.exposure != exposure:
-            self.journal.write(
-                "alarm",
-                contract_id=exposure.contract_id,
-                net=exposure.net,
-                covered=exposure.covered,
-            )
-        self.exposure = exposure
-        tracked = self._tracked_for(exposure.contract_id)
-        name = tracked.symbol if tracked else f"contract {exposure.contract_id}"
-        side = "LONG" if exposure.net > 0 else "SHORT"
-        self.banner.text.setText(
-            f"UNPROTECTED POSITION: {side} {abs(exposure.net)} {plain(name)}, "
-            f"{exposure.uncovered} not covered by a working stop."
-        )
-        can_protect = tracked is not None and tracked.planned_stop is not None
-        self.banner.protect.setEnabled(can_protect)
-        self.banner.protect.setToolTip(
-            f"Place a stop for {exposure.uncovered} at "
-            f"{tracked.instrument.format_price(tracked.planned_stop)}"
-            if can_protect and tracked and tracked.planned_stop
-            else "No planned stop is known for this contract: flatten instead"
-        )
-        self.banner.setVisible(True)
-
     def _tracked_for(self, contract_id: int) -> Tracked | None:
         found = [t for t in self.tracked.values() if t.contract_id == contract_id]
         return found[-1] if found else None
@@ -323,7 +246,7 @@ class SafetyController(QObject):
     # -- actions --
 
     def protect(self) -> None:
-        exposure, replica = self.exposure, self.feed.replica
+        exposure, replica = self.alarm.exposure, self.feed.replica
         tracked = self._tracked_for(exposure.contract_id) if exposure else None
         if exposure is None or tracked is None:
             return
@@ -335,8 +258,8 @@ class SafetyController(QObject):
         self.protective_ids.update(i for i in (report.stop_id, report.target_id) if i)
 
     def flatten_exposed(self) -> None:
-        if self.exposure is not None:
-            self.flatten(self.exposure.contract_id)
+        if self.alarm.exposure is not None:
+            self.flatten(self.alarm.exposure.contract_id)
 
     def flatten(self, contract_id: int) -> None:
         if self.actions.flatten(contract_id):
@@ -355,7 +278,4 @@ class SafetyController(QObject):
     def _on_action_finished(self, action: str, ok: bool) -> None:
         self.banner.flatten.setEnabled(True)
         if ok and action in ("protect", "flatten"):
-            # the position changed: what is still uncovered gets its grace again
-            now = time.monotonic()
-            self._uncovered_since = {c: now for c in self._uncovered_since}
-            self._show_due_alarm()
+            self.alarm.grace_again()  # the position changed: look at it afresh
