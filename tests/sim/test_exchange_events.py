@@ -156,3 +156,16 @@ def test_a_partial_fill_resizes_the_working_legs_with_a_new_version(ex, batches)
         if e["entityType"] == "orderVersion" and e["entity"]["orderId"] == placed["oso1Id"]
     ]
     assert [v["orderQty"] for v in versions] == [3, 1]  # placed with the entry's, then resized
+
+
+def test_a_stop_moved_through_the_market_is_refused_and_nothing_goes_out(ex, batches):
+    placed = ex.place_oso(oso(order_type="Market", stop=5990.0, target=6010.0))
+    stop = ex.orders[placed["oso1Id"]]
+    batches.clear()
+    for price in (6001.0, 6000.0):  # above the bid, and at it: either would trigger at once
+        with pytest.raises(Refused) as refused:
+            ex.modify({"orderId": stop.id, "orderQty": 1, "orderType": "Stop", "stopPrice": price})
+        assert refused.value.reason.value == "InvalidPrice"
+    assert (stop.stop_price, stop.status.value, batches) == (D("5990"), "Working", [])
+    ex.modify({"orderId": stop.id, "orderQty": 1, "orderType": "Stop", "stopPrice": 5999.75})
+    assert stop.stop_price == D("5999.75") and len(batches) == 1

@@ -62,3 +62,11 @@ def peg_on_the_right_side(action: Action, peg: Decimal) -> bool:
     """A difference of the other sign puts the stop through the market, where it would trigger
     at once: the simulator refuses it rather than fill a stop the trader did not mean."""
     return peg < 0 if action is Action.SELL else peg > 0
+
+
+def stop_through_the_market(action: Action, stop: Decimal, bid: Decimal, ask: Decimal) -> bool:
+    """Whether a stop moved to `stop` would trigger at once: a Sell stop at or above the bid, a
+    Buy stop at or below the ask. The simulator refuses such a modify with InvalidPrice, as an
+    exchange refuses a stop on the wrong side of the market; Tradovate's exact answer is not
+    documented, so this is the one place to change."""
+    return stop >= bid if action is Action.SELL else stop <= ask

@@ -38,6 +38,7 @@ from ticket.sim.conventions import (
     peg_from_stop,
     peg_on_the_right_side,
     sign,
+    stop_through_the_market,
     trailing_stop,
 )
 from ticket.sim.entities import SimOrder, SimPosition, cash_balance_wire
@@ -466,6 +467,15 @@ class Exchange:
             qty = self._quantity(body)
             price = self._price(body, "price", order.contract)
             stop = self._price(body, "stopPrice", order.contract)
+            if stop is not None and order.order_type in NEEDS_STOP_PRICE and not order.triggered:
+                bid, ask, _ = self.quote(order.contract)
+                if stop_through_the_market(order.action, stop, bid, ask):
+                    side = "below the bid" if order.action is Action.SELL else "above the ask"
+                    raise Refused(
+                        FailureReason.INVALID_PRICE,
+                        f"stopPrice {body['stopPrice']}: a {order.action.value} stop must be "
+                        f"{side} ({bid if order.action is Action.SELL else ask})",
+                    )
             order.qty = qty
             order.price = price or order.price
             order.stop_price = stop or order.stop_price
