@@ -1,8 +1,8 @@
 """The simulator's HTTP face: Tradovate's REST paths, bodies and status codes on 127.0.0.1.
 
-`Simulator` runs the server (`transport.py`: REST and the market-data socket on one port) and
-the price process on background threads. It is the app's practice environment and every
-integration test's server; its fault switchboard (`faults`) and its request record
+`Simulator` runs the server (`transport.py`: REST, the user socket and the market-data socket
+on one port) and the price process on background threads. It is the app's practice environment
+and every integration test's server; its fault switchboard (`faults`) and its request record
 (`requests`, the last `RECORD_REQUESTS`) are for tests. Its products are the exchange's
 (`products.py`); a test may pass others to serve a venue whose figures differ from the
 client's table. Request limits (`limits.py`) are on unless a `RateLimits` that turns them
