@@ -40,6 +40,7 @@ from ticket.domain.exit_moves import (
     check_entry_change,
     check_exit_move,
     grid_problem,
+    widens,
 )
 from ticket.domain.instruments import Instrument
 from ticket.domain.orders import OrdStatus
@@ -300,17 +301,17 @@ def breakeven(connection: Connection, args: argparse.Namespace, stdin: TextIO) -
         move = ExitMove(
             kind=ExitKind.STOP, closing=position.closing, current=stop.stop_price, new=even
         )
-        check = check_exit_move(move, quote, instrument, position)
-        if check.problems:
-            _print_problems(check.problems, notes)
-            return EXIT_ERROR
-        if stop.stop_price == even or check.widens:
+        if stop.stop_price == even or widens(move):
             print(
                 f"Stop {stop.order_id} at {fmt(stop.stop_price)} is already at or past "
                 f"break-even {fmt(even)}: left alone.",
                 file=notes,
             )
             continue
+        check = check_exit_move(move, quote, instrument, position)
+        if check.problems:
+            _print_problems(check.problems, notes)
+            return EXIT_ERROR
         moving.append(stop)
     side = "long" if position.net > 0 else "short"
     offset = f" + {args.offset_ticks} ticks" if args.offset_ticks else ""
