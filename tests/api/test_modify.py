@@ -98,15 +98,16 @@ def test_a_final_order_or_no_change_at_all_sends_nothing(sim, client):
 
 
 def test_a_stop_moved_through_the_market_is_refused_by_the_simulator(sim, client):
-    """The simulator must refuse it as Tradovate does (a failureReason, the stop unchanged), not
-    fill it: this needs the change to ticket/sim/exchange.py `modify` described in the report."""
+    """As traders report of Tradovate: a failureReason, the stop unchanged, nothing filled."""
     _, stop, _ = long_trade(sim, client)
     outcome = Modifier(client).modify(stop, stop_price=D("6001.00"))  # above the bid 6000.00
     assert outcome.status is ModifyStatus.REJECTED, (
         "the simulator took a sell stop above the bid; it must refuse it with a failureReason: "
         + outcome.message
     )
+    assert outcome.failure_reason is FailureReason.INVALID_PRICE
     assert client.order(stop).ord_status is OrdStatus.WORKING
+    assert max(client.order_versions(stop), key=lambda v: v.id).stop_price == D("5998.25")
 
 
 def test_a_reply_with_only_a_command_id_and_no_version_is_unconfirmed(sim, client):
