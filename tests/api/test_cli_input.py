@@ -323,12 +323,13 @@ def test_the_generated_lines_reached_every_kind_of_ending():
 @pytest.fixture
 def sim_without_sign_in_limits():
     """300 command lines are 300 sign-ins where no keyring keeps the session between them:
-    this test is about what reaches the server, not about Tradovate's sign-in limits."""
+    this test is about what reaches the server, not about Tradovate's sign-in or request limits."""
     from ticket.sim.auth import AuthRules
+    from ticket.sim.limits import RateLimits
     from ticket.sim.server import Simulator
 
     rules = AuthRules(sign_ins_per_minute=None, max_sessions=None)
-    with Simulator(seed=7, auth_rules=rules) as simulator:
+    with Simulator(seed=7, auth_rules=rules, rate_limits=RateLimits.off()) as simulator:
         yield simulator
 
 

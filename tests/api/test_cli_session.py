@@ -14,6 +14,7 @@ from jaraco.classes import properties
 from tests.conftest import ISSUED_SECRETS
 from ticket.cli import main
 from ticket.sim.auth import AuthRules
+from ticket.sim.limits import RateLimits
 from ticket.sim.server import Simulator
 
 SIGN_IN, RENEW = "auth/accesstokenrequest", "auth/renewaccesstoken"
@@ -76,6 +77,9 @@ def ticket(monkeypatch, capsys):
     return run
 
 
+# fifty commands in about a second are some 90 requests: this test is about the session they
+# share, not about Tradovate's per-second limit, which the tests of the limits cover
+@pytest.mark.parametrize("sim_limits", [RateLimits(per_second=1000)])
 def test_fifty_commands_in_a_row_sign_in_once(sim, ring, ticket):
     commands = [("accounts",), ("orders",), ("contract", "ES"), ("orders", "--json")]
     for n in range(50):
