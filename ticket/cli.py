@@ -175,6 +175,25 @@ def build_parser() -> argparse.ArgumentParser:
         default=90.0,
         help="how long an access token lives before it must be renewed",
     )
+    limits = sim.add_argument_group("request limits per user, as Tradovate's (0: no limit)")
+    for name, default in (("second", 20), ("minute", 200), ("hour", 5000)):
+        limits.add_argument(
+            f"--requests-per-{name}",
+            type=int,
+            metavar="N",
+            default=default,
+            help=f"default {default}",
+        )
+    limits.add_argument(
+        "--request-lockout",
+        type=float,
+        metavar="S",
+        default=60.0,
+        help="seconds of 429 after the second or minute limit (an hour after the hourly one)",
+    )
+    limits.add_argument(
+        "--no-request-limits", action="store_true", help="answer every request, however many"
+    )
 
     sub.add_parser("accounts", parents=[common], help="list accounts with cash balance")
     contract = sub.add_parser("contract", parents=[common], help="show a contract's tick")
@@ -341,11 +360,26 @@ def _run_sim(args: argparse.Namespace) -> int:
     from ticket.domain.orders import FailureReason
     from ticket.sim.auth import AuthRules
     from ticket.sim.constants import SIM_PASSWORD, SIM_USERNAME
+    from ticket.sim.limits import RateLimits
     from ticket.sim.server import Simulator
 
     if args.sign_ins_per_minute < 0 or args.token_minutes <= 0:
         print("--sign-ins-per-minute must be 0 or more, --token-minutes above 0", file=sys.stderr)
         return EXIT_USAGE
+    counts = (args.requests_per_second, args.requests_per_minute, args.requests_per_hour)
+    if min(counts) < 0 or args.request_lockout <= 0:
+        print("--requests-per-* must be 0 or more, --request-lockout above 0", file=sys.stderr)
+        return EXIT_USAGE
+    limits = (
+        RateLimits.off()
+        if args.no_request_limits
+        else RateLimits(
+            per_second=args.requests_per_second or None,
+            per_minute=args.requests_per_minute or None,
+            per_hour=args.requests_per_hour or None,
+            lockout=args.request_lockout,
+        )
+    )
     rules = AuthRules(
         token_lifetime=timedelta(minutes=args.token_minutes),
         sign_ins_per_minute=args.sign_ins_per_minute or None,
@@ -355,6 +389,7 @@ def _run_sim(args: argparse.Namespace) -> int:
         port=args.port,
         tick_interval=args.tick_interval or None,
         auth_rules=rules,
+        rate_limits=limits,
     )
     faults = sim.faults
     if args.latency:
@@ -378,7 +413,8 @@ def _run_sim(args: argparse.Namespace) -> int:
     sim.market_data.refuse = args.no_market_data
     sim.start()
     print(
-        f"Simulator on http://{args.host}:{sim.port}/v1  market data {sim.md_url}  "
+        f"Simulator on http://{args.host}:{sim.port}/v1  user socket {sim.user_ws_url}  "
+        f"market data {sim.md_url}  "
         f"(login {SIM_USERNAME}/{SIM_PASSWORD}, account SIM1). Ctrl-C stops it.",
         flush=True,
     )
