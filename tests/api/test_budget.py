@@ -145,6 +145,18 @@ def test_look_ups_wait_their_turn_within_a_minute(client, fake, clock):
     assert clock.monotonic() == pytest.approx(first - 1 + 60)
 
 
+def test_look_ups_of_an_order_action_wait_for_their_second_but_not_the_minute(client, clock):
+    for _ in range(PER_MINUTE - 1):
+        client.orders()
+        clock.advance(0.25)
+    before = clock.monotonic()
+    with client.essential():
+        for _ in range(PER_SECOND + 1):
+            client.positions()
+    assert clock.monotonic() - before == pytest.approx(1.0)  # one second's wait, not a minute's
+    assert client.budget.sent[Kind.ESSENTIAL] == PER_SECOND + 1
+
+
 def test_order_calls_are_counted_but_never_wait_behind_look_ups(client, fake, clock):
     for _ in range(PER_SECOND):
         client.orders()

@@ -8,7 +8,9 @@ publish retail numbers; a client over them gets HTTP 429 for everything, for up 
   `PER_MINUTE` in any minute (a caller waits its turn), and `PER_HOUR` in any hour (past that a
   look-up is refused at once, unsent). Order calls (place, cancel, modify, liquidate, placeOSO,
   placeOCO) and sign-in calls are counted in the same windows, so look-ups leave room for
-  them, but never wait. The simulator's defaults are 20 a second, 200 a minute and 5,000 an
+  them, but never wait. The look-ups of an order action (flatten, cancel, protect, finding
+  an order after an unknown outcome: `Kind.ESSENTIAL`) wait at most for their second. The
+  simulator's defaults are 20 a second, 200 a minute and 5,000 an
   hour; Tradovate's retail figures are not published.
 - `Lockout`: a 429 or 423 from any call sets a `Refusal`. While it lasts, look-ups raise
   `errors.RateLimited` at once without sending; order calls still go (the trader may need to
@@ -44,8 +46,8 @@ POLL = 0.05  # how often a waiting look-up looks at the budget's clock again
 
 class Kind(StrEnum):
     LOOKUP = "lookup"  # queries and lists: wait their turn, refused while locked out
-    # a look-up an order action depends on: waits its turn, but neither the hourly budget
-    # nor a refusal holds it back
+    # a look-up an order action depends on: waits for its second, but neither the minute and
+    # hour budgets nor a refusal hold it back (so it never waits more than a second)
     ESSENTIAL = "essential"
     ORDER = "order"
     AUTH = "auth"
@@ -110,7 +112,7 @@ class RequestBudget:
                     )
                 if len(self._second) >= self.per_second:
                     wait = self._second[-self.per_second] + 1.0 - now
-                elif len(self._minute) >= self.per_minute:
+                elif kind is Kind.LOOKUP and len(self._minute) >= self.per_minute:
                     wait = self._minute[-self.per_minute] + 60.0 - now
                 else:
                     wait = 0.0
