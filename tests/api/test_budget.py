@@ -117,7 +117,7 @@ def cancel(client: TradovateClient):
 
 
 def test_the_documented_numbers_stay_far_below_any_plausible_limit():
-    assert (PER_SECOND, PER_MINUTE, PER_HOUR) == (5, 120, 3000)
+    assert (PER_SECOND, PER_MINUTE, PER_HOUR) == (10, 120, 3000)
     # the simulator's defaults: 20 a second, 200 a minute, 5,000 an hour
     assert PER_SECOND * 2 <= 20 and PER_MINUTE * 1.5 <= 200 and PER_HOUR * 1.5 <= 5000
     assert (PAUSE_423, LOCKOUT_429) == (60.0, 3600.0)

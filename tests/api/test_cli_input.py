@@ -21,6 +21,7 @@ from ticket.domain.limits import built_in_settings
 from ticket.domain.prices import PriceError, is_on_grid
 from ticket.domain.rules import assess
 from ticket.journal import Journal
+from ticket.sim.limits import RateLimits
 
 PLACE = "order/placeoso"
 NOW = datetime(2026, 11, 25, 15, 0, tzinfo=UTC)
@@ -185,6 +186,9 @@ def test_an_order_is_found_later_by_its_client_order_id(sim, ticket):
     assert code == 7 and "No order with clOrdId tkt-nothing" in out and "None" not in out
 
 
+# three command lines within a second send about 20 look-ups (each signs in and resolves the
+# contract afresh): above the simulator's per-second limit, which is not what this test is about
+@pytest.mark.parametrize("sim_limits", [RateLimits(per_second=100)])
 def test_orders_uses_list_calls_and_prints_no_none(sim, ticket):
     for price in ("5990.25", "5990.50", "5990.75"):
         args = limit_buy("--api-url", sim.base_url)
@@ -325,7 +329,6 @@ def sim_without_sign_in_limits():
     """300 command lines are 300 sign-ins where no keyring keeps the session between them:
     this test is about what reaches the server, not about Tradovate's sign-in or request limits."""
     from ticket.sim.auth import AuthRules
-    from ticket.sim.limits import RateLimits
     from ticket.sim.server import Simulator
 
     rules = AuthRules(sign_ins_per_minute=None, max_sessions=None)

@@ -132,11 +132,15 @@ def test_expired_token_on_an_order_places_nothing_and_renews_for_the_next_click(
     assert again.status is Status.PLACED and sim.entry_orders() == 1
 
 
-@pytest.mark.parametrize("status", [429, 423])
-def test_rate_limit_places_nothing(sim, client, status):
+@pytest.mark.parametrize(
+    ("status", "words"),
+    [(429, "refusing requests (429)"), (423, "too many requests were sent (423)")],
+)
+def test_rate_limit_places_nothing(sim, client, status, words):
     sim.faults.fail_next(PLACE, status=status)
     outcome = submit_oso(client, es_request(sim, client))
-    assert outcome.status is Status.NOT_PLACED and "Too many requests" in outcome.message
+    assert outcome.status is Status.NOT_PLACED and words in outcome.message
+    assert client.refusal is not None and client.refusal.status == status
     assert sim.entry_orders() == 0
 
 

@@ -34,7 +34,7 @@ from pydantic import BaseModel, ConfigDict
 
 from ticket.broker import errors
 
-PER_SECOND = 5
+PER_SECOND = 10
 PER_MINUTE = 120
 PER_HOUR = 3000
 PAUSE_423 = 60.0
