@@ -126,10 +126,22 @@ def test_expired_token_on_an_order_places_nothing_and_renews_for_the_next_click(
     request = es_request(sim, client)
     sim.expire_tokens()
     outcome = submit_oso(client, request)
-    assert outcome.status is Status.NOT_PLACED and "place the order again" in outcome.message
+    assert outcome.status is Status.NOT_PLACED and "Place the order again" in outcome.message
     assert (sent(sim), sim.entry_orders()) == (1, 0)
     again = submit_oso(client, request)
     assert again.status is Status.PLACED and sim.entry_orders() == 1
+
+
+def test_a_session_ended_twice_within_a_minute_is_replaced_each_time_before_the_next_click(
+    sim, client
+):
+    request = es_request(sim, client)
+    for _ in range(2):  # the second end comes before any other call used the new token
+        sim.expire_tokens()
+        refused = submit_oso(client, request.model_copy(update={"cl_ord_id": None}))
+        assert refused.status is Status.NOT_PLACED and "HTTP 401" in refused.message
+    placed = submit_oso(client, request)
+    assert placed.status is Status.PLACED and sim.entry_orders() == 1
 
 
 @pytest.mark.parametrize(

@@ -330,7 +330,8 @@ def test_an_expired_session_placed_nothing_and_says_to_place_again():
     outcome = submit(FakeClient(answer(401, {"errorText": "Expired"})))
     assert outcome.status is Status.NOT_PLACED
     assert outcome.message == (
-        "Nothing was placed: the session had expired. It has been renewed; place the order again."
+        "Nothing was placed: Tradovate did not accept the session (HTTP 401). Place the order "
+        "again once the session shows signed in."
     )
 
 

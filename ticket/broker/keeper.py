@@ -377,7 +377,10 @@ class SessionKeeper:
                 current = self._adopt_shared()
                 if current.token != used:
                     return True
-                if not current.may_renew(self._clock()) or self._unproven_sign_in():
+                # a token that worked and is now refused was ended by the server: worth one
+                # renewal or sign-in even within the minute; one that never worked is not
+                spaced = current.may_renew(self._clock()) or self._proven
+                if not spaced or self._unproven_sign_in():
                     log.warning("HTTP 401 within a minute of the last renewal: not renewing yet")
                     return False
                 self._renew_or_sign_in()

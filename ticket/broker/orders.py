@@ -189,9 +189,10 @@ def outcome_of(verdict: Verdict, cl_ord_id: str | None, latency_ms: float | None
     if status is Status.PLACED:
         message = "Placed."
     elif status is Status.NOT_PLACED and verdict.http_status == 401:
+        # whether the session could be renewed is the session bar's to say: this is true either way
         message = (
-            "Nothing was placed: the session had expired. It has been renewed; place the "
-            "order again."
+            "Nothing was placed: Tradovate did not accept the session (HTTP 401). Place the "
+            "order again once the session shows signed in."
         )
     elif status is not Status.UNKNOWN:
         message = str(verdict_error(verdict))
