@@ -136,10 +136,11 @@ def test_a_session_ended_twice_within_a_minute_is_replaced_each_time_before_the_
     sim, client
 ):
     request = es_request(sim, client)
-    for _ in range(2):  # the second end comes before any other call used the new token
+    for _ in range(2):
         sim.expire_tokens()
         refused = submit_oso(client, request.model_copy(update={"cl_ord_id": None}))
         assert refused.status is Status.NOT_PLACED and "HTTP 401" in refused.message
+        client.me()  # as the window does after a refused order: the new token works
     placed = submit_oso(client, request)
     assert placed.status is Status.PLACED and sim.entry_orders() == 1
 
@@ -211,3 +212,10 @@ def test_a_leg_that_fails_to_activate_is_rejected_while_the_other_works(sim, cli
         "Working",
     )
     assert client.positions()[0].net_pos == 2
+
+
+def test_a_token_that_worked_after_a_renewal_and_is_then_ended_is_replaced_at_once(sim, client):
+    client.renew()
+    assert client.accounts()[0].name == "SIM1"  # the renewed token works
+    sim.expire_tokens()  # and the server ends it within the minute
+    assert client.accounts()[0].name == "SIM1"

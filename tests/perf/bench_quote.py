@@ -18,6 +18,7 @@ from PySide6.QtWidgets import QApplication
 
 from ticket.broker.client import TradovateClient, make_http_client
 from ticket.services import Connection, Environment
+from ticket.sim.limits import RateLimits
 from ticket.sim.server import Simulator
 from ticket.ui.window import TicketWindow
 
@@ -33,7 +34,7 @@ def pump_until(app: QApplication, done, timeout: float = 5.0) -> None:
 
 def main(updates: int = 500) -> None:
     app = QApplication(sys.argv)
-    with Simulator() as sim:
+    with Simulator(rate_limits=RateLimits.off()) as sim:
         window = TicketWindow(
             QSettings(os.path.join(tempfile.mkdtemp(), "w.ini"), QSettings.Format.IniFormat)
         )

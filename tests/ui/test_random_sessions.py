@@ -10,6 +10,7 @@ placed means that very order, refused means none.
 A failure names its seed and scenario; TICKET_RANDOM_SEED=<seed> draws the same sessions again.
 """
 
+import functools
 import os
 import random
 import time
@@ -22,6 +23,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QMessageBox
 from pytestqt.exceptions import TimeoutError as QtTimeoutError
 
+from ticket.broker.budget import RequestBudget
 from ticket.broker.orders import Outcome, Status
 from ticket.domain.orders import FailureReason, OrdStatus
 from ticket.sim.limits import RateLimits
@@ -101,6 +103,9 @@ class Trader:
         self.fault = "none"
         self.n, self.where = 0, ""
         self.openers = 0  # trader actions not yet answered by a question or a card
+        # The server ended the session, and no order has been placed since: the next order may
+        # meet the ended token (or one that was never proven, while look-ups are paused).
+        self.session_ended = False
         self.pressed = False  # Place was pressed and nothing has opened yet
         window.session.order_done.connect(self._on_order_done)
         contract = sim.catalog.by_name[sim.front("ES")]
@@ -161,6 +166,7 @@ class Trader:
                 sim.faults.reject_next(rng.choice(REASONS), text=rng.choice(TEXTS), path=PLACE)
             case ["expired", "token"]:
                 sim.expire_tokens()
+                self.session_ended = True
             case ["garbage", "answer"]:
                 body = rng.choice(["<html>Bad gateway</html>", "", {"ok": True}, [1, 2]])
                 sim.faults.answer_next(PLACE, body=body, status=rng.choice([200, 201]))
@@ -295,8 +301,13 @@ class Trader:
         outcome, _, fault = self.reports[-1]
         self.by_fault[f"{fault} -> {outcome.status.value}"] += 1
         self.disarm(outcome)
-        if fault == "none":
+        if fault == "none" and self.session_ended and outcome.status is Status.NOT_PLACED:
+            assert "HTTP 401" in outcome.message, (self.where, outcome)
+            self.counts["refused on an ended session"] += 1
+        elif fault == "none":
             assert outcome.status is Status.PLACED, (self.where, outcome)
+        if outcome.status is Status.PLACED:
+            self.session_ended = False
         if fault == "reject":
             assert outcome.status is Status.REJECTED, (self.where, outcome)
         return 1
@@ -456,10 +467,15 @@ class Trader:
 
 @pytest.mark.slow
 @pytest.mark.timeout(300)
-def test_random_sessions_keep_the_window_and_the_server_in_agreement(qtbot, window, sim):
+def test_random_sessions_keep_the_window_and_the_server_in_agreement(
+    qtbot, window, sim, monkeypatch
+):
     # This test's churn (reconnects every few scenarios, look-ups every 200 ms) is far above a
-    # trader's; the simulator's request limits have tests of their own.
+    # trader's; the simulator's request limits and the client's budget have tests of their own.
     sim.rate_limits = RateLimits.off()
+    roomy = functools.partial(RequestBudget, per_minute=100_000, per_hour=1_000_000)
+    monkeypatch.setattr("ticket.broker.client.RequestBudget", roomy)  # for each reconnect
+    window.session.connection.client.budget = roomy()
     window.session.reconcile_delays = (0.0, 0.05, 0.1)
     window.safety.unknowns.interval_ms = 200
     window.safety.unknowns.tries = 10

@@ -341,10 +341,7 @@ class TradovateClient:
         self.lockout.observe(response.status_code)
         if response.status_code == 401:
             with contextlib.suppress(errors.BrokerError):
-                if self.auth.recover(token):
-                    # one query proves the new token now, not at the next order: a server
-                    # that ends it again is then not taken for one that refuses every token
-                    self.me()
+                self.auth.recover(token)
         else:
             self.auth.proven(token)
         return Reply(sent=True, status=response.status_code, body=response.content)

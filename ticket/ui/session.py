@@ -307,6 +307,13 @@ class SessionController(QObject):
                 )
             )
 
+        def done(outcome: Outcome) -> None:
+            self.order_done.emit(outcome)
+            if outcome.status is Status.NOT_PLACED:
+                # one query after a refusal: a session the server ended is replaced now (and
+                # its new token proven), not at the next order, and REST health is current
+                self.keep_warm()
+
         self.orders.run(
             lambda: submit_oso(
                 connection.client,
@@ -314,7 +321,7 @@ class SessionController(QObject):
                 p_ticket=p_ticket,
                 reconcile_delays=self.reconcile_delays,
             ),
-            self.order_done.emit,
+            done,
             fail,
         )
 
