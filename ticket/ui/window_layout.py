@@ -26,6 +26,7 @@ from ticket.domain.rules import (
 )
 from ticket.ui.orders_table import OrdersTable
 from ticket.ui.panels import BracketPanel, EntryPanel, PlanPanel
+from ticket.ui.position_strip import PositionStrip
 from ticket.ui.quotes import QuoteBar
 from ticket.ui.settings_dialog import LimitsNotice
 from ticket.ui.status_area import StatusArea
@@ -161,6 +162,12 @@ class WindowLayout(WindowParts):
         self.outcome.setWordWrap(True)
         self.outcome.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         outer.addWidget(self.outcome)
+
+        # fed here, not by the window's quote handler: it values only the watched contract
+        self.position_strip = PositionStrip(self.session.account_feed, lambda: self.contract)
+        self.session.feed.quote.connect(self.position_strip.show_quote)
+        self.theme.changed.connect(self.position_strip.refresh)
+        outer.addWidget(self.position_strip)
 
         actions = QHBoxLayout()
         self.cancel_button = QPushButton("Cancel selected order")
