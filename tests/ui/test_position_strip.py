@@ -7,7 +7,8 @@ from decimal import Decimal
 
 from PySide6.QtCore import Qt
 
-from ticket.domain.orders import Action, OrdStatus
+from ticket.broker.models import ModifyOrderRequest
+from ticket.domain.orders import Action, OrderType, OrdStatus, PlaceOrderRequest
 from ticket.ui import theme
 
 from .conftest import find
@@ -112,3 +113,42 @@ def test_while_the_stream_is_down_the_strip_says_its_figures_may_be_stale(qtbot,
     qtbot.waitUntil(lambda: live(window), timeout=15000)
     qtbot.waitUntil(lambda: "stale" not in strip_text(window))
     assert "Long 1" in strip_text(window)
+
+
+def test_r_stays_against_the_planned_stop_when_the_stop_moves(qtbot, window, sim, client):
+    qtbot.waitUntil(lambda: live(window), timeout=10000)
+    market_buy(qtbot, window, qty="1")
+    qtbot.waitUntil(lambda: "Long 1" in strip_text(window), timeout=10000)
+    _, avg = held(sim)
+    planned = (avg - working_stop(sim)) / TICK
+    symbol = sim.front("ES")
+    sim.set_price(symbol, str(avg + 2 * TICK))
+    qtbot.waitUntil(lambda: "+2 ticks" in strip_text(window), timeout=10000)
+    with sim.exchange.lock:
+        [stop] = [o for o in sim.exchange.orders.values() if o.stop_price is not None]
+    client.modify_order(
+        ModifyOrderRequest(order_id=stop.id, order_qty=1, order_type=OrderType.STOP, stop_price=avg)
+    )
+    qtbot.waitUntil(lambda: working_stop(sim) == avg, timeout=10000)
+    sim.set_price(symbol, str(avg + 3 * TICK))
+    qtbot.waitUntil(lambda: "+3 ticks" in strip_text(window), timeout=10000)
+    line = strip_text(window).splitlines()[0]
+    # against the break-even stop there is no distance at all: the plan's is kept
+    assert f"{Decimal(3) / planned:+.2f} R" in line, line
+
+
+def test_a_position_without_a_stop_has_no_r(qtbot, window, sim, client):
+    qtbot.waitUntil(lambda: live(window), timeout=10000)
+    qtbot.waitUntil(lambda: window.quote_bar.quote is not None)
+    client.place_order(  # bought elsewhere, with no bracket: nothing to measure R against
+        PlaceOrderRequest(
+            account_id=window.account.id,
+            action=Action.BUY,
+            symbol=sim.front("ES"),
+            order_qty=1,
+            order_type=OrderType.MARKET,
+        )
+    )
+    qtbot.waitUntil(lambda: "at bid" in strip_text(window), timeout=10000)
+    line = strip_text(window).splitlines()[0]
+    assert "Long 1" in line and "-1 ticks" in line and line.endswith("R n/a"), line
