@@ -52,7 +52,7 @@ def test_a_long_is_valued_at_the_bid_follows_the_price_and_goes_when_flat(qtbot,
     # a market buy fills at the ask, one tick above the bid it is valued at
     qtbot.waitUntil(lambda: "at bid" in strip_text(window))
     line = strip_text(window).splitlines()[0]
-    assert f"avg {avg:.2f}" in line and "-1 ticks" in line and "-12.50 USD" in line, line
+    assert f"avg {avg:.2f}" in line and "· -1 tick ·" in line and "-12.50 USD" in line, line
     planned = (avg - working_stop(sim)) / TICK
     assert planned > 0
 
@@ -151,4 +151,4 @@ def test_a_position_without_a_stop_has_no_r(qtbot, window, sim, client):
     )
     qtbot.waitUntil(lambda: "at bid" in strip_text(window), timeout=10000)
     line = strip_text(window).splitlines()[0]
-    assert "Long 1" in line and "-1 ticks" in line and line.endswith("R n/a"), line
+    assert "Long 1" in line and "· -1 tick ·" in line and line.endswith("R n/a"), line

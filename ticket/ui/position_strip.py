@@ -48,7 +48,7 @@ def signed(value: Decimal, places: int) -> str:
 
 def tick_words(ticks: Decimal) -> str:
     shown = f"{ticks:+.0f}" if ticks == ticks.to_integral_value() else f"{ticks:+.2f}"
-    return f"{shown} ticks"
+    return f"{shown} tick" if abs(ticks) == 1 else f"{shown} ticks"
 
 
 class PositionStrip(QFrame):
@@ -144,31 +144,31 @@ class PositionStrip(QFrame):
         instrument = resolved.instrument if resolved is not None and watched else None
         fmt = instrument.format_price if instrument is not None else str
         side = "Long" if net > 0 else "Short"
-        head = f"{name}  {side} {abs(net)}  avg {fmt(avg) if avg is not None else '–'}"
+        head = f"{name} · {side} {abs(net)} · avg {fmt(avg) if avg is not None else '–'}"
         if avg is None or instrument is None:
-            tail = "  open P&L: no live price for this contract"
+            tail = " · open P&L: no live price for this contract"
             return head + tail, html.escape(head + tail)
         if contract_id not in self._planned or self._planned[contract_id] is None:
             self._planned[contract_id] = planned_stop_ticks(replica, contract_id, avg, instrument)
         planned = self._planned[contract_id]
         quote = self.quote
         if quote is None or quote.contract_id != contract_id:
-            tail = "  open P&L: waiting for a price"
+            tail = " · open P&L: waiting for a price"
             return head + tail, html.escape(head + tail)
         position = Position(net=net, avg_price=avg)
         pnl = open_pnl(position, Quote(bid=quote.bid, ask=quote.ask, last=quote.last), instrument)
         if pnl is None:
-            tail = "  open P&L: no price"
+            tail = " · open P&L: no price"
             return head + tail, html.escape(head + tail)
         r_ticks = pnl.ticks / planned if planned else None
         r = f"{signed(r_ticks, 2)} R" if r_ticks is not None else "R n/a"
         mark_side = "bid" if net > 0 else "ask"
         if (net > 0 and quote.bid is None) or (net < 0 and quote.ask is None):
             mark_side = "last"
-        mid = f"  at {mark_side} {fmt(pnl.mark)}  {tick_words(pnl.ticks)}  "
+        mid = f" · at {mark_side} {fmt(pnl.mark)} · {tick_words(pnl.ticks)} · "
         money = f"{signed(pnl.money, 2)} {instrument.currency}"
-        line = f"{head}{mid}{money}  {r}"
-        coloured = f"{html.escape(head + mid)}{self._money_html(pnl.money, money)}  {r}"
+        line = f"{head}{mid}{money} · {r}"
+        coloured = f"{html.escape(head + mid)}{self._money_html(pnl.money, money)} · {r}"
         return line, coloured
 
     def _account_line(self, replica: AccountReplica) -> tuple[str, str]:
@@ -177,11 +177,11 @@ class PositionStrip(QFrame):
         total = (cash.total_cash_value or cash.amount) if cash is not None else None
         real_words = signed(realised, 2) if realised is not None else "–"
         cash_words = f"{total:,.2f}" if total is not None else "–"
-        line = f"Realised today {real_words}   Cash {cash_words}"
+        line = f"Realised today {real_words} · Cash {cash_words}"
         coloured = (
             "Realised today "
             + (self._money_html(realised, real_words) if realised is not None else real_words)
-            + f"&nbsp;&nbsp;&nbsp;Cash {html.escape(cash_words)}"
+            + f" · Cash {html.escape(cash_words)}"
         )
         return line, coloured
 
