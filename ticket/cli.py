@@ -176,7 +176,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="how long an access token lives before it must be renewed",
     )
     limits = sim.add_argument_group("request limits per user, as Tradovate's (0: no limit)")
-    for name, default in (("second", 20), ("minute", 200), ("hour", 5000)):
+    for name, default in (("second", 50), ("minute", 200), ("hour", 5000)):
         limits.add_argument(
             f"--requests-per-{name}",
             type=int,

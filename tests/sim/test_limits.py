@@ -51,7 +51,7 @@ def statuses(http: httpx.Client, count: int, route: str = "/account/list") -> li
 def test_the_defaults_are_on_with_the_documented_figures(sim):
     assert sim.rate_limits == RateLimits()
     assert (RateLimits().per_second, RateLimits().per_minute, RateLimits().per_hour) == (
-        20,
+        50,
         200,
         5000,
     )

@@ -10,7 +10,7 @@ publish retail numbers; a client over them gets HTTP 429 for everything, for up 
   placeOCO) and sign-in calls are counted in the same windows, so look-ups leave room for
   them, but never wait. The look-ups of an order action (flatten, cancel, protect, finding
   an order after an unknown outcome: `Kind.ESSENTIAL`) wait at most for their second. The
-  simulator's defaults are 20 a second, 200 a minute and 5,000 an
+  simulator's defaults are 50 a second, 200 a minute and 5,000 an
   hour; Tradovate's retail figures are not published.
 - `Lockout`: a 429 or 423 from any call sets a `Refusal`. While it lasts, look-ups raise
   `errors.RateLimited` at once without sending; order calls still go (the trader may need to

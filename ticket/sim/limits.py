@@ -35,9 +35,10 @@ class RateLimits:
     - `per_hour` 5,000: Tradovate's published hourly limit (tradovate-api.md 7.2).
     - `per_minute` 200: the design's idle client makes 6 requests a minute and an active
       trader a few dozen; a window that polls three lists every half second makes 360.
-    - `per_second` 20: a sign-in with its start-up look-ups, or a resync of every list
-      after a reconnect (nine lists), stays under it; a loop that re-reads state without
-      waiting does not.
+    - `per_second` 50: command-line scripts run commands back to back, each signing in and
+      resolving its contract (about seven requests), and a resync after a reconnect reads
+      every list; Tradovate's partner docs give 1,000 a second, so 50 is still far stricter,
+      and a loop that re-reads state without waiting meets the minute limit within seconds.
     - At `warn_at` of the hourly limit one request is answered 423 and not processed: the
       partner docs say 423 precedes a 429, as a warning; not processing it makes the warning
       impossible to miss, and a client that reads it as "slow down" loses nothing but that
@@ -47,7 +48,7 @@ class RateLimits:
       wait an hour); then the user starts afresh.
     """
 
-    per_second: int | None = 20
+    per_second: int | None = 50
     per_minute: int | None = 200
     per_hour: int | None = 5000
     warn_at: float = 0.9
