@@ -10,10 +10,7 @@ from __future__ import annotations
 
 import copy
 import difflib
-import os
 import re
-import stat
-import tempfile
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -23,7 +20,7 @@ from typing import Any
 
 import tomli_w
 
-from ticket.config import config_dir
+from ticket.config import config_dir, write_atomically
 from ticket.domain.instruments import BUILT_IN
 from ticket.domain.limits import (
     DEFAULT_ROW,
@@ -267,19 +264,5 @@ def save(
     """Write the document with the changes, atomically, and read the file back.
 
     Raises OSError when the file cannot be written; the old file is then untouched."""
-    text = HEADER + tomli_w.dumps(edited(document, changes))
-    target = path.resolve()  # a symlinked config file stays a symlink
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as out:
-            out.write(text)
-            out.flush()
-            os.fsync(out.fileno())
-        if target.exists():
-            os.chmod(temp, stat.S_IMODE(target.stat().st_mode))
-        os.replace(temp, target)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
+    write_atomically(path, HEADER + tomli_w.dumps(edited(document, changes)))
     return load(path)
