@@ -6,14 +6,19 @@ from __future__ import annotations
 import contextlib
 import time
 from collections.abc import Callable
-from decimal import Decimal
 from typing import TypeVar
 
 from pydantic import BaseModel, ConfigDict
 
 from ticket.broker import errors
 from ticket.broker.client import TradovateClient, essential_action
-from ticket.broker.models import CancelOrderRequest, LiquidatePositionRequest, OrderVersion
+from ticket.broker.models import (
+    CancelOrderRequest,
+    Fill,
+    LiquidatePositionRequest,
+    OrderVersion,
+)
+from ticket.broker.replica import order_view
 from ticket.domain.orders import (
     Action,
     OrderType,
@@ -23,7 +28,7 @@ from ticket.domain.orders import (
     RestrainedOrderVersion,
     TimeInForce,
 )
-from ticket.domain.protection import OPEN, OrderView, Snapshot, bracket_state
+from ticket.domain.protection import OPEN, Snapshot, bracket_state
 
 
 def fetch_snapshot(client: TradovateClient, account_id: int) -> Snapshot:
@@ -33,29 +38,10 @@ def fetch_snapshot(client: TradovateClient, account_id: int) -> Snapshot:
         current = versions.get(version.order_id)
         if current is None or version.id > current.id:  # the latest version is the live one
             versions[version.order_id] = version
-    filled: dict[int, tuple[int, Decimal]] = {}
+    fills: dict[int, list[Fill]] = {}
     for fill in client.fills():
-        if not fill.active:
-            continue
-        qty, value = filled.get(fill.order_id, (0, Decimal(0)))
-        filled[fill.order_id] = (qty + fill.qty, value + fill.price * fill.qty)
-    views = {}
-    for order in orders:
-        live = versions.get(order.id)
-        qty, value = filled.get(order.id, (0, Decimal(0)))
-        views[order.id] = OrderView(
-            id=order.id,
-            contract_id=order.contract_id or 0,
-            action=order.action,
-            status=order.ord_status,
-            order_type=live.order_type if live else None,
-            qty=live.order_qty if live else 0,
-            stop_price=live.stop_price if live else None,
-            price=live.price if live else None,
-            parent_id=order.parent_id,
-            filled=qty,
-            avg_price=(value / qty) if qty else None,
-        )
+        fills.setdefault(fill.order_id, []).append(fill)
+    views = {o.id: order_view(o, versions.get(o.id), fills.get(o.id, ())) for o in orders}
     held = [p for p in client.positions() if p.account_id == account_id]
     positions = {p.contract_id: p.net_pos for p in held}
     prices = {p.contract_id: p.net_price for p in held if p.net_price is not None}

@@ -395,25 +395,8 @@ class AccountReplica:
         )
 
     def _view(self, order: Order) -> OrderView:
-        live = self._latest.get(order.id)
-        qty, value = 0, Decimal(0)
-        for fill in self._fills_of.get(order.id, {}).values():
-            if fill.active:
-                qty += fill.qty
-                value += fill.price * fill.qty
-        # Built from parsed models, so not validated a second time.
-        return OrderView.model_construct(
-            id=order.id,
-            contract_id=order.contract_id or 0,
-            action=order.action,
-            status=order.ord_status,
-            order_type=live.order_type if live else None,
-            qty=live.order_qty if live else 0,
-            stop_price=live.stop_price if live else None,
-            price=live.price if live else None,
-            parent_id=order.parent_id,
-            filled=qty,
-            avg_price=(value / qty) if qty else None,
+        return order_view(
+            order, self._latest.get(order.id), self._fills_of.get(order.id, {}).values()
         )
 
     def _index(self, view: OrderView) -> None:
@@ -534,3 +517,26 @@ class AccountReplica:
             key: [m.model_dump(mode="json", by_alias=True, exclude_none=True) for m in models]
             for key, models in stores.items()
         }
+
+
+def order_view(order: Order, live: OrderVersion | None, fills: Iterable[Fill]) -> OrderView:
+    """One order as the safety rules read it: its live version and what its active fills add up
+    to. Built from parsed models, so not validated a second time."""
+    qty, value = 0, Decimal(0)
+    for fill in fills:
+        if fill.active:
+            qty += fill.qty
+            value += fill.price * fill.qty
+    return OrderView.model_construct(
+        id=order.id,
+        contract_id=order.contract_id or 0,
+        action=order.action,
+        status=order.ord_status,
+        order_type=live.order_type if live else None,
+        qty=live.order_qty if live else 0,
+        stop_price=live.stop_price if live else None,
+        price=live.price if live else None,
+        parent_id=order.parent_id,
+        filled=qty,
+        avg_price=(value / qty) if qty else None,
+    )
