@@ -45,8 +45,10 @@ def test_a_long_is_valued_at_the_bid_follows_the_price_and_goes_when_flat(qtbot,
     strip = find(window, "Position")
     qtbot.waitUntil(lambda: "No open position" in strip.text())
     assert "Realised today" in strip.text() and "Cash 50,000.00" in strip.text()
+    assert strip.isHidden()  # flat with nothing realised: the account row shows the cash
     market_buy(qtbot, window, qty="1")
     qtbot.waitUntil(lambda: "Long 1" in strip_text(window), timeout=10000)
+    assert not strip.isHidden()
     net, avg = held(sim)
     assert net == 1
     # a market buy fills at the ask, one tick above the bid it is valued at
@@ -75,6 +77,7 @@ def test_a_long_is_valued_at_the_bid_follows_the_price_and_goes_when_flat(qtbot,
     # the flatten realised a loss: the day's figure says so, in the loss colour
     qtbot.waitUntil(lambda: "Realised today -" in strip_text(window), timeout=10000)
     assert theme.text.loss in window.position_strip.lines.text()
+    assert not window.position_strip.isHidden() and len(strip_text(window).splitlines()) == 1
 
 
 def test_a_short_is_valued_at_the_ask(qtbot, window, sim):
@@ -151,4 +154,4 @@ def test_a_position_without_a_stop_has_no_r(qtbot, window, sim, client):
     )
     qtbot.waitUntil(lambda: "at bid" in strip_text(window), timeout=10000)
     line = strip_text(window).splitlines()[0]
-    assert "Long 1" in line and "· -1 tick ·" in line and line.endswith("R n/a"), line
+    assert "Long 1" in line and "· -1 tick ·" in line and "· R n/a ·" in line, line

@@ -26,7 +26,7 @@ class OrdersTable(QTableWidget):
         header = self.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(STATUS, QHeaderView.ResizeMode.Stretch)
-        self.setMinimumHeight(80)
+        self.setMinimumHeight(56)
 
     def add(self, request: PlaceOsoRequest, evaluation: Evaluation) -> None:
         assert evaluation.form is not None and evaluation.assessment is not None

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from decimal import Decimal
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QFrame, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from ticket.broker.contracts import ResolvedContract
 from ticket.broker.marketdata import Quote as LiveQuote
@@ -75,10 +75,17 @@ class PositionStrip(QFrame):
         self.lines = QLabel("")
         self.lines.setTextFormat(Qt.TextFormat.RichText)
         self.lines.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.stale = QLabel("")
-        self.stale.setWordWrap(True)
+        self.lines.setMinimumHeight(self.lines.fontMetrics().lineSpacing())
+        # nor wider: a long line is cut at the window's edge (the tooltip holds all of it; the
+        # banner above also says when the stream is down)
+        self.lines.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         layout.addWidget(self.lines)
-        layout.addWidget(self.stale)
+        # Its line is kept in the layout while hidden, so showing it never makes the window
+        # taller than a laptop's screen: one position, the day's figures and any warning share
+        # that line.
+        policy = self.sizePolicy()
+        policy.setRetainSizeWhenHidden(True)
+        self.setSizePolicy(policy)
         feed.changed.connect(self._on_change)
         feed.state_changed.connect(lambda _state, _detail: self.refresh())
         self.refresh()
@@ -109,6 +116,7 @@ class PositionStrip(QFrame):
         replica = self.feed.replica
         rich: list[str] = []
         plain: list[str] = []
+        held: dict[int, int] = {}
         if replica is not None:
             held = {c: n for c, n in replica.positions().items() if n != 0}
             for gone in set(self._planned) - set(held):
@@ -121,17 +129,19 @@ class PositionStrip(QFrame):
                 plain.append("No open position")
                 rich.append(html.escape(plain[-1]))
             line, coloured = self._account_line(replica)
-            plain.append(line)
-            rich.append(coloured)
+            plain[-1] += f" · {line}"
+            rich[-1] += f" · {coloured}"
+        stale = replica is not None and not self.feed.live
+        if stale:
+            plain[-1] += f" · {STALE_WORDS}"
+            rich[-1] += (
+                f' · <span style="color: {theme.text.warning};">{html.escape(STALE_WORDS)}</span>'
+            )
         self._plain = plain
         self.lines.setText("<br>".join(rich))
-        self.setVisible(replica is not None)
-        stale = replica is not None and not self.feed.live
-        self.stale.setText(STALE_WORDS if stale else "")
-        self.stale.setVisible(stale)
-        self.stale.setStyleSheet(f"color: {theme.text.warning};")
-        if stale:
-            self._plain.append(STALE_WORDS)
+        self.lines.setToolTip("\n".join(plain))
+        # flat with nothing realised, it would only repeat the cash the account row shows
+        self.setVisible(replica is not None and (bool(held) or stale or self._realised(replica)))
 
     def _position_line(
         self, replica: AccountReplica, contract_id: int, net: int
@@ -170,6 +180,11 @@ class PositionStrip(QFrame):
         line = f"{head}{mid}{money} · {r}"
         coloured = f"{html.escape(head + mid)}{self._money_html(pnl.money, money)} · {r}"
         return line, coloured
+
+    @staticmethod
+    def _realised(replica: AccountReplica) -> bool:
+        cash = replica.cash
+        return cash is not None and bool(cash.realized_pn_l)
 
     def _account_line(self, replica: AccountReplica) -> tuple[str, str]:
         cash = replica.cash
