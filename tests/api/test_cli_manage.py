@@ -2,14 +2,12 @@
 to break-even, its target moved in and filled, with P&L and cash read at each step; and every
 refusal the rules make before anything is sent."""
 
-import io
 import json
 from decimal import Decimal
 from decimal import Decimal as D
 
 import pytest
 
-from ticket.cli import main
 from ticket.domain.orders import OrderType
 from ticket.journal import Journal
 
@@ -17,17 +15,8 @@ MODIFY = "order/modifyorder"
 
 
 @pytest.fixture
-def ticket(sim, monkeypatch, capsys):
-    monkeypatch.setenv("TICKET_USERNAME", "sim")
-    monkeypatch.setenv("TICKET_PASSWORD", "sim")
-    monkeypatch.setenv("TICKET_MD_URL", sim.md_url)
-
-    def run(*args, answer="y\n"):
-        code = main([*args, "--api-url", sim.base_url], stdin=io.StringIO(answer))
-        out, err = capsys.readouterr()
-        return code, out, err
-
-    return run
+def ticket(cli):
+    return cli
 
 
 def enter_long(sim, ticket, qty="2", price="6000.25"):

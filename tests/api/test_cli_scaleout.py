@@ -1,13 +1,11 @@
 """Scale-out against the simulator: one placeOSO per target, each reported on its own, and what
 stands when a part fails."""
 
-import io
 import json
 
 import pytest
 
 from ticket.broker.orders import Status
-from ticket.cli import main
 from ticket.domain.orders import FailureReason
 from ticket.journal import Journal
 from ticket.scaleout import submit_scaleout
@@ -19,17 +17,8 @@ QUICK = (0.0, 0.05)
 
 
 @pytest.fixture
-def ticket(sim, monkeypatch, capsys):
-    monkeypatch.setenv("TICKET_USERNAME", "sim")
-    monkeypatch.setenv("TICKET_PASSWORD", "sim")
-    monkeypatch.setenv("TICKET_MD_URL", sim.md_url)
-
-    def run(*args, answer="y\n"):
-        code = main([*args, "--api-url", sim.base_url], stdin=io.StringIO(answer))
-        out, err = capsys.readouterr()
-        return code, out, err
-
-    return run
+def ticket(cli):
+    return cli
 
 
 def scale(sim, *extra, qty="3"):
