@@ -10,6 +10,8 @@ from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QVBoxLayout, QWidget
 
 from ticket.domain.orders import Action
+from ticket.ui.preset_flow import PRESET_KEYS
+from ticket.ui.trade_flow import TRADE_KEYS
 
 if TYPE_CHECKING:
     from ticket.ui.window import TicketWindow
@@ -23,6 +25,8 @@ KEYS: tuple[tuple[str, str], ...] = (
     ("Ctrl+Up / Ctrl+Down", "one contract more / less"),
     ("Alt+B / Alt+A / Alt+L", "put the bid / ask / last price in the price field"),
     ("Up / Down in a price", "one tick up / down (mouse wheel too)"),
+    *TRADE_KEYS,
+    *PRESET_KEYS,
 )
 
 

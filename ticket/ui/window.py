@@ -4,7 +4,8 @@ what the domain builds; broker calls go through `SessionController`.
 
 The window is put together from one part per concern (see `WindowParts`): the layout
 (`window_layout`), the session bar (`session_bar`), the contract row (`contract_lookup`), the
-Place gate (`place_gate`) and the order flow (`order_flow`). This module builds them, wires the
+Place gate (`place_gate`), the order flow (`order_flow`), managing the open trade (`trade_flow`)
+and presets (`preset_flow`). This module builds them, wires the
 signals, and hands the safety logic the few things it needs (`SafetyLinks`)."""
 
 from __future__ import annotations
@@ -24,17 +25,28 @@ from ticket.ui.journal_view import JournalDialog
 from ticket.ui.order_flow import OrderFlow
 from ticket.ui.orders_table import STATUS
 from ticket.ui.place_gate import PlaceGate
+from ticket.ui.preset_flow import PresetFlow
 from ticket.ui.safety import SafetyController, SafetyLinks
 from ticket.ui.session import SessionController
 from ticket.ui.session_bar import SessionBar
 from ticket.ui.settings_dialog import open_settings
 from ticket.ui.theme import CHOICES, Theme
+from ticket.ui.trade_flow import TradeFlow
 from ticket.ui.viewmodel import TicketViewModel
 from ticket.ui.widgets import FieldNote
 from ticket.ui.window_layout import WindowLayout
 
 
-class TicketWindow(WindowLayout, SessionBar, AccountView, ContractLookup, PlaceGate, OrderFlow):
+class TicketWindow(
+    WindowLayout,
+    SessionBar,
+    AccountView,
+    ContractLookup,
+    PlaceGate,
+    OrderFlow,
+    TradeFlow,
+    PresetFlow,
+):
     """The one window, on the GUI thread. Owns the session, the view-model and the safety
     controller; closing it closes the session."""
 

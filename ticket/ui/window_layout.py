@@ -26,7 +26,6 @@ from ticket.domain.rules import (
 )
 from ticket.ui.orders_table import OrdersTable
 from ticket.ui.panels import BracketPanel, EntryPanel, PlanPanel
-from ticket.ui.position_strip import PositionStrip
 from ticket.ui.quotes import QuoteBar
 from ticket.ui.settings_dialog import LimitsNotice
 from ticket.ui.status_area import StatusArea
@@ -129,8 +128,13 @@ class WindowLayout(WindowParts):
         exits.addWidget(self.take_profit)
         exits.addWidget(self.brackets_note)
         exits.addStretch(1)
+        # the entry column is shorter than the exits: the preset row costs no height there
+        entry_column = QVBoxLayout()
+        entry_column.addWidget(self.entry)
+        entry_column.addWidget(self._build_preset_bar())
+        entry_column.addStretch(1)
         panels = QGridLayout()
-        panels.addWidget(self.entry, 0, 0, Qt.AlignmentFlag.AlignTop)
+        panels.addLayout(entry_column, 0, 0)
         panels.addLayout(exits, 0, 1)
         panels.setColumnStretch(0, 1)
         panels.setColumnStretch(1, 1)
@@ -163,11 +167,7 @@ class WindowLayout(WindowParts):
         self.outcome.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         outer.addWidget(self.outcome)
 
-        # fed here, not by the window's quote handler: it values only the watched contract
-        self.position_strip = PositionStrip(self.session.account_feed, lambda: self.contract)
-        self.session.feed.quote.connect(self.position_strip.show_quote)
-        self.theme.changed.connect(self.position_strip.refresh)
-        outer.addWidget(self.position_strip)
+        outer.addWidget(self._build_trade_row())
 
         actions = QHBoxLayout()
         self.cancel_button = QPushButton("Cancel selected order")
