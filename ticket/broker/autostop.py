@@ -7,6 +7,9 @@ quote thread never waits for HTTP. At most one change is on its way, one per ord
 (the machine's rule), none while Tradovate refuses requests, and none that would leave less than
 `HEADROOM` of the client's request budget.
 
+A caller that owns the replica on the thread that feeds the quotes (the window) passes its own
+`watch` and `send`: the change then goes out its way, still through the one `Modifier`.
+
 It runs only while the caller says both the account feed and the quotes are live
 (`set_live`); otherwise it does nothing and says why in `on_status`: the stop held by the server
 stays where it is. Callbacks run on the thread that fed the quote or the state, or the worker.
@@ -19,6 +22,7 @@ import threading
 import time
 from collections.abc import Callable
 from decimal import Decimal
+from typing import Protocol, TypeVar
 
 from ticket.broker.budget import RequestBudget
 from ticket.broker.modify import Modifier, ModifyOutcome, ModifyStatus
@@ -29,6 +33,14 @@ from ticket.domain.pnl import Position, Quote
 from ticket.domain.trailing import AutoStopRule, AutoStopState, AutoStopStep, Why, auto_stop_step
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+class ReplicaReader(Protocol):
+    """Where the position and the stop are read: a `ReplicaWatch`, or a replica owned by the
+    thread that feeds the quotes."""
+
+    def read(self, look: Callable[[AccountReplica], T]) -> T | None: ...
 
 
 # Room kept in each window of the request budget for what a person does meanwhile (a cancel, a
@@ -58,11 +70,19 @@ class AutoStop:
         clock: Callable[[], float] = time.monotonic,
         on_status: Callable[[str], None] = lambda words: None,
         on_outcome: Callable[[ModifyOutcome], None] = lambda outcome: None,
+        watch: ReplicaReader | None = None,
+        send: Callable[[Decimal], None] | None = None,
+        busy: Callable[[], bool] | None = None,
     ) -> None:
-        if modifier.watch is None:
+        reader = watch or modifier.watch
+        if reader is None:
             raise ValueError("The auto stop reads the position from the account replica.")
         self.modifier = modifier
-        self.watch = modifier.watch
+        self.watch: ReplicaReader = reader
+        # A caller with its own way to the Modifier (the window's, confirmed on its own thread)
+        # sends the new stop itself and says while a change is on its way.
+        self._send_with = send
+        self._busy_with = busy
         self.rule = rule
         self.stop_id = stop_id
         self.contract_id = contract_id
@@ -107,7 +127,7 @@ class AutoStop:
             return None
         position, stop = read
         with self._lock:
-            if self._worker is not None and self._worker.is_alive():
+            if self._on_its_way():
                 return None  # the change on its way is confirmed or not before the next
             if not has_room(self.modifier.client.budget):
                 return AutoStopStep(state=self.state, why=Why.WAIT, words=BUDGET_WORDS)
@@ -127,13 +147,21 @@ class AutoStop:
             self.state = step.state
             if step.new_stop is not None:
                 self.sent.append(step.new_stop)
-                self._worker = threading.Thread(
-                    target=self._send, args=(step.new_stop,), name="auto-stop", daemon=True
-                )
-                self._worker.start()
+                if self._send_with is None:
+                    self._worker = threading.Thread(
+                        target=self._send, args=(step.new_stop,), name="auto-stop", daemon=True
+                    )
+                    self._worker.start()
+        if step.new_stop is not None and self._send_with is not None:
+            self._send_with(step.new_stop)
         if step.words and step.why in (Why.PAUSED, Why.BREAK_EVEN, Why.TRAIL):
             self._say(step.words)
         return step
+
+    def _on_its_way(self) -> bool:
+        if self._busy_with is not None:
+            return self._busy_with()
+        return self._worker is not None and self._worker.is_alive()
 
     def _send(self, stop: Decimal) -> None:
         outcome = self.modifier.modify(self.stop_id, stop_price=stop, automated=True)

@@ -19,6 +19,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any, TypeVar
@@ -78,6 +79,27 @@ class ModifyOutcome(BaseModel):
     latency_ms: float | None = None  # call to answer
     confirm_ms: float | None = None  # call to the version that showed the change
     live: LiveOrder | None = None  # the order as last seen
+
+
+@dataclass(frozen=True)
+class Posted:
+    """A change sent and answered with a commandId (or whose answer was lost): its outcome
+    waits for the order's next version (`Modifier.settle`)."""
+
+    request: ModifyOrderRequest
+    before: LiveOrder
+    verdict: Verdict
+    started: float  # perf_counter when it was sent
+    latency: float  # ms, call to answer
+
+
+def busy_outcome(order_id: int) -> ModifyOutcome:
+    return ModifyOutcome(
+        status=ModifyStatus.BUSY,
+        order_id=order_id,
+        message=f"A change of order {order_id} is still on its way: wait for its "
+        "outcome before changing it again.",
+    )
 
 
 def build_modify(
@@ -233,6 +255,19 @@ class Modifier:
             version_id=latest.id,
         )
 
+    def claim(self, order_id: int) -> bool:
+        """Take the order's single flight; False when a change of it is already on its way.
+        Whoever claims releases, once the change's outcome is known."""
+        with self._lock:
+            if order_id in self._busy:
+                return False
+            self._busy.add(order_id)
+            return True
+
+    def release(self, order_id: int) -> None:
+        with self._lock:
+            self._busy.discard(order_id)
+
     def modify(
         self,
         order_id: int,
@@ -245,15 +280,8 @@ class Modifier:
     ) -> ModifyOutcome:
         """Change one working order (see the module docstring). `live` saves a read when the
         caller already holds the order's live version."""
-        with self._lock:
-            if order_id in self._busy:
-                return ModifyOutcome(
-                    status=ModifyStatus.BUSY,
-                    order_id=order_id,
-                    message=f"A change of order {order_id} is still on its way: wait for its "
-                    "outcome before changing it again.",
-                )
-            self._busy.add(order_id)
+        if not self.claim(order_id):
+            return busy_outcome(order_id)
         try:
             live = live or self.live(order_id)
             request = build_modify(
@@ -261,11 +289,19 @@ class Modifier:
             )
             return self.send(request, live)
         finally:
-            with self._lock:
-                self._busy.discard(order_id)
+            self.release(order_id)
 
     def send(self, request: ModifyOrderRequest, live: LiveOrder) -> ModifyOutcome:
         """Send a built body once and follow it; callers hold the order's single flight."""
+        posted = self.post(request, live)
+        if isinstance(posted, ModifyOutcome):
+            return posted
+        return self.settle(posted, self._confirm(request, live, posted.verdict.command_id))
+
+    def post(self, request: ModifyOrderRequest, live: LiveOrder) -> Posted | ModifyOutcome:
+        """Send a built body once. The outcome when the answer settles it (refused, penalised,
+        not sent, or nothing to send); else what was posted, for `settle` once the caller has
+        seen (or not) the order's next version. Callers hold the order's single flight."""
         order_id = request.order_id
         if live.status is not None and live.status.is_final:
             return ModifyOutcome(
@@ -287,11 +323,23 @@ class Modifier:
         reply = self.client.send_order(MODIFY_PATH, body)
         latency = (time.perf_counter() - started) * 1000
         verdict = judge(reply, "commandId")
-        outcome = self._judged(verdict.status, request, live, started, latency, verdict)
+        posted = Posted(
+            request=request, before=live, verdict=verdict, started=started, latency=latency
+        )
+        if verdict.status in (Status.PLACED, Status.UNKNOWN):
+            return posted
+        return self._told(self._refused(posted), latency)
+
+    def settle(self, posted: Posted, seen: LiveOrder | None) -> ModifyOutcome:
+        """The outcome of a change Tradovate took (or whose answer was lost), given the order
+        as last seen: confirmed when that version shows the change."""
+        return self._told(self._settled(posted, seen), posted.latency)
+
+    def _told(self, outcome: ModifyOutcome, latency: float) -> ModifyOutcome:
         self._tell(
             "modify_outcome",
             {
-                "order_id": order_id,
+                "order_id": outcome.order_id,
                 "status": outcome.status.value,
                 "command_id": outcome.command_id,
                 "failure_reason": outcome.failure_reason,
@@ -302,18 +350,14 @@ class Modifier:
         )
         return outcome
 
-    def _judged(
-        self,
-        status: Status,
-        request: ModifyOrderRequest,
-        before: LiveOrder,
-        started: float,
-        latency: float,
-        verdict: Verdict,
-    ) -> ModifyOutcome:
-        order_id = request.order_id
-        common: dict[str, Any] = {"order_id": order_id, "latency_ms": latency}
-        if status is Status.REJECTED:
+    def _refused(self, posted: Posted) -> ModifyOutcome:
+        verdict, before = posted.verdict, posted.before
+        common: dict[str, Any] = {
+            "order_id": posted.request.order_id,
+            "latency_ms": posted.latency,
+            "live": before,
+        }
+        if verdict.status is Status.REJECTED:
             reason = verdict.failure_reason
             words = ": ".join(str(w) for w in (reason, verdict.failure_text) if w)
             return ModifyOutcome(
@@ -322,28 +366,26 @@ class Modifier:
                 "the order stays as it was.",
                 failure_reason=reason,
                 failure_text=verdict.failure_text,
-                live=before,
                 **common,
             )
-        if status is Status.PENALISED:
+        if verdict.status is Status.PENALISED:
             return ModifyOutcome(
                 status=ModifyStatus.PENALISED,
                 message=f"Tradovate imposed a time penalty of {verdict.p_time:.0f} s: nothing "
                 "changed. Change it again after that, if still wanted.",
                 penalty_seconds=verdict.p_time,
-                live=before,
                 **common,
             )
-        if status is Status.NOT_PLACED:
-            return ModifyOutcome(
-                status=ModifyStatus.NOT_SENT,
-                message=f"Not changed: {verdict.why}",
-                live=before,
-                **common,
-            )
+        return ModifyOutcome(
+            status=ModifyStatus.NOT_SENT, message=f"Not changed: {verdict.why}", **common
+        )
+
+    def _settled(self, posted: Posted, seen: LiveOrder | None) -> ModifyOutcome:
+        request, before, verdict = posted.request, posted.before, posted.verdict
+        order_id = request.order_id
+        common: dict[str, Any] = {"order_id": order_id, "latency_ms": posted.latency}
         command_id = verdict.command_id
-        seen = self._confirm(request, before, command_id)
-        confirm_ms = (time.perf_counter() - started) * 1000
+        confirm_ms = (time.perf_counter() - posted.started) * 1000
         if seen is not None and shows(seen, request):
             return ModifyOutcome(
                 status=ModifyStatus.CONFIRMED,
@@ -357,7 +399,7 @@ class Modifier:
             why = f"order {order_id} was {seen.status.value} before the change showed"
         else:
             why = f"no new version of order {order_id} showed it within {self.confirm_seconds:g} s"
-        if status is Status.PLACED:
+        if verdict.status is Status.PLACED:
             return ModifyOutcome(
                 status=ModifyStatus.UNCONFIRMED,
                 message=f"Tradovate took the change (command {command_id}), but {why}. Look at "
