@@ -23,7 +23,7 @@ def test_quit_when_ready_reports_paint_then_ready_and_exits_0(tmp_path):
         timeout=60,
     )
     assert done.returncode == 0, done.stderr
-    match = re.fullmatch(r"paint_ms (\d+) ready_ms (\d+)\n", done.stdout)
+    match = re.fullmatch(r"paint_ms (\d+)\nready_ms (\d+)\n", done.stdout)
     assert match, done.stdout
     paint, ready = (int(g) for g in match.groups())
     assert 0 < paint <= ready
