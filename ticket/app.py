@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import sys
+import threading
 import time
 from collections.abc import Callable
 
@@ -15,7 +16,14 @@ from ticket import __version__
 from ticket.config import config_dir
 from ticket.credentials import KeyringStore
 from ticket.logs import setup_logging
-from ticket.services import credentials_from_env, environment_of, resolve_url
+from ticket.services import (
+    Connection,
+    credentials_from_env,
+    environment_of,
+    open_connection,
+    resolve_url,
+)
+from ticket.sim.process import PracticeServer
 from ticket.ui.icon import app_icon
 from ticket.ui.window import TicketWindow
 
@@ -36,18 +44,59 @@ def build_window() -> TicketWindow:
     return TicketWindow(settings(), store_factory=KeyringStore)
 
 
+class PracticeOpener:
+    """The window's way to a server: practice mode's simulator runs in a process of its own
+    (`PracticeServer`), the first one started before the window is built so that it boots on
+    the other core meanwhile; any other URL is opened as usual. Called on a worker thread."""
+
+    def __init__(self, first: PracticeServer | None) -> None:
+        self._lock = threading.Lock()
+        self._first = first
+
+    def __call__(self, url: str | None) -> Connection:
+        if url is not None or not PracticeServer.wanted():
+            return open_connection(url)
+        with self._lock:
+            server, self._first = self._first, None
+        return open_connection(None, practice=server or PracticeServer())
+
+    def close(self) -> None:
+        """Stop the first simulator if no connection took it (the window closed first)."""
+        with self._lock:
+            server, self._first = self._first, None
+        if server is not None:
+            server.stop()
+
+
 def main(
     env_name: str | None = None,
     api_url: str | None = None,
     *,
     quit_when_ready: bool = False,
     started: float | None = None,
+    practice: PracticeServer | None = None,
+) -> int:
+    opener = PracticeOpener(practice)  # owns `practice` from here: stopped however this ends
+    try:
+        return _run(opener, env_name, api_url, quit_when_ready, started)
+    finally:
+        opener.close()
+
+
+def _run(
+    opener: PracticeOpener,
+    env_name: str | None,
+    api_url: str | None,
+    quit_when_ready: bool,
+    started: float | None,
 ) -> int:
     try:
         url = resolve_url(env_name, api_url)
     except ValueError as exc:
         print(f"ticket: {exc}", file=sys.stderr)
         return 2
+    if url is not None:
+        opener.close()
     tune_runtime()
     log_file = setup_logging()
     logging.getLogger(__name__).info("ticket %s starting, log at %s", __version__, log_file)
@@ -58,6 +107,7 @@ def main(
     app.setDesktopFileName("ticket")
     app.setWindowIcon(app_icon())
     window = build_window()
+    window.session.opener = opener
     window.show()
 
     def connect() -> None:  # after the first paint, so the window shows at once
@@ -78,8 +128,6 @@ def main(
             window.start(url, credentials)
 
     QTimer.singleShot(0, connect)
-    if os.environ.get("TICKET_STARTUP_PROBE"):
-        _probe(app, window)
     if quit_when_ready:
         return _quit_when_ready(app, window, started or time.perf_counter())
     return app.exec()
@@ -116,8 +164,7 @@ def _quit_when_ready(app: QApplication, window: TicketWindow, started: float) ->
             marks["ready_ms"] = elapsed * 1000
             print(f"ready_ms {marks['ready_ms']:.0f}", flush=True)
             result[0] = 0
-            window.close()
-            app.quit()
+            QTimer.singleShot(round(idle_s * 1000), leave)
         elif elapsed > READY_WITHIN_S:
             print(f"not ready after {READY_WITHIN_S:.0f} s: waiting for {missing}", file=sys.stderr)
             window.close()
@@ -125,6 +172,18 @@ def _quit_when_ready(app: QApplication, window: TicketWindow, started: float) ->
         else:
             QTimer.singleShot(10, check)
 
+    def leave() -> None:
+        if idle_s:
+            print(f"rss_kb {_rss_kb('self')}", flush=True)
+            connection = window.session.connection
+            if connection is not None and connection.practice is not None:
+                print(f"sim_rss_kb {_rss_kb(str(connection.practice.process.pid))}", flush=True)
+        window.close()
+        app.quit()
+
+    # TICKET_STARTUP_PROBE=S (tests/perf): stay idle S seconds once ready, then print the
+    # resident memory of this process and of the practice simulator's, each on its own
+    idle_s = float(os.environ.get("TICKET_STARTUP_PROBE") or 0)
     probe = _FirstPaint(painted)
     window.installEventFilter(probe)
     QTimer.singleShot(0, check)
@@ -144,28 +203,6 @@ class _FirstPaint(QObject):
         return False
 
 
-def _probe(app: QApplication, window: TicketWindow) -> None:
-    """For tests/perf: report the first paint, then resident memory once connected and idle."""
-
-    def rss_kb() -> str:
-        with open("/proc/self/status") as status:
-            return next(line.split()[1] for line in status if line.startswith("VmRSS"))
-
-    def painted() -> None:
-        print(f"painted rss_kb_at_paint {rss_kb()}", flush=True)
-
-    def idle_memory() -> None:
-        if window.contract is None:
-            QTimer.singleShot(100, idle_memory)
-            return
-        QTimer.singleShot(2000, report)
-
-    def report() -> None:
-        print(f"rss_kb {rss_kb()}", flush=True)
-        window.close()
-        app.quit()
-
-    probe = _FirstPaint(painted)
-    window.installEventFilter(probe)
-    window._startup_probe = probe  # type: ignore[attr-defined]
-    idle_memory()
+def _rss_kb(pid: str) -> int:
+    with open(f"/proc/{pid}/status") as status:
+        return int(next(line.split()[1] for line in status if line.startswith("VmRSS")))

@@ -17,9 +17,12 @@ import time
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from ticket import __version__
+
+if TYPE_CHECKING:
+    from ticket.sim.process import PracticeServer
 
 
 def _process_started() -> float:
@@ -342,6 +345,18 @@ def _manage_commands(sub: argparse._SubParsersAction[Any], common: argparse.Argu
     position.add_argument("symbol", nargs="?")
 
 
+def _practice_server(args: argparse.Namespace) -> PracticeServer | None:
+    """Practice mode's simulator, started in its own process at once when the window is bound
+    for it (no --api-url, no TICKET_API_URL, --env sim or none); `ticket.app` checks the URL
+    again and stops it if it was not."""
+    from ticket.sim.process import PracticeServer
+
+    bound_for_sim = args.env in (None, "sim") and not args.api_url
+    if not bound_for_sim or os.environ.get("TICKET_API_URL") or not PracticeServer.wanted():
+        return None
+    return PracticeServer()
+
+
 def main(argv: Sequence[str] | None = None, stdin: TextIO | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -351,6 +366,7 @@ def main(argv: Sequence[str] | None = None, stdin: TextIO | None = None) -> int:
 
         return self_test()
     if args.command is None:
+        practice = _practice_server(args)  # before the window's imports: it boots meanwhile
         from ticket.app import main as run_window
 
         return run_window(
@@ -358,6 +374,7 @@ def main(argv: Sequence[str] | None = None, stdin: TextIO | None = None) -> int:
             api_url=args.api_url,
             quit_when_ready=args.quit_when_ready,
             started=STARTED,
+            practice=practice,
         )
     if args.command == "sim":
         return _run_sim(args)

@@ -19,6 +19,7 @@ from ticket.broker.models import Account
 from ticket.config import device_id
 from ticket.credentials import Credentials, CredentialStore, KeyringUnavailable
 from ticket.sim.constants import SIM_PASSWORD, SIM_USERNAME
+from ticket.sim.process import PracticeServer
 
 if TYPE_CHECKING:  # the simulator starts only when it is the environment in use
     from ticket.sim.server import Simulator
@@ -99,11 +100,14 @@ class Connection:
     simulator: Simulator | None
     md_url: str | None = None  # set when known (the embedded simulator's own socket)
     unshared: str | None = None  # why the session cannot be shared through the keyring
+    practice: PracticeServer | None = None  # the simulator in its own process, when it is
 
     def close(self) -> None:
         self.client.http.close()
         if self.simulator is not None:
             self.simulator.stop()
+        if self.practice is not None:
+            self.practice.stop()
 
 
 def resolve_url(
@@ -136,11 +140,32 @@ def _same(a: str, b: str) -> bool:
     return a.strip().rstrip("/").lower() == b.strip().rstrip("/").lower()
 
 
-def open_connection(url: str | None, *, sim_tick_interval: float | None = 0.5) -> Connection:
-    """Start the embedded simulator when `url` is None; no network call is made here. The
-    session of any other server is shared through the keyring when there is one: the embedded
-    simulator lives and dies with this process, and so does its session."""
+def open_connection(
+    url: str | None,
+    *,
+    sim_tick_interval: float | None = 0.5,
+    practice: PracticeServer | None = None,
+) -> Connection:
+    """Start the embedded simulator when `url` is None (or use `practice`, the simulator
+    already starting in its own process); no network call is made here. The session of any
+    other server is shared through the keyring when there is one: the embedded simulator
+    lives and dies with this process, and so does its session."""
     simulator = None
+    if url is None and practice is not None:
+        try:
+            base_url, md_url = practice.address()
+        except BaseException:
+            practice.stop()
+            raise
+        client = TradovateClient(make_http_client(), base_url, device_id=device_id())
+        return Connection(
+            client=client,
+            environment=Environment.SIM,
+            base_url=base_url,
+            simulator=None,
+            md_url=md_url,
+            practice=practice,
+        )
     if url is None:
         from ticket.sim.server import Simulator
 

@@ -1,20 +1,49 @@
 """`ticket --quit-when-ready`: the window starts, reports when it was painted and ready to trade,
-and exits, so start-up can be timed from outside."""
+and exits, so start-up can be timed from outside. Practice mode's simulator runs in a process
+of its own, which never outlives the window."""
 
 import os
 import re
+import signal
 import subprocess
 import sys
+import time
+from pathlib import Path
 
 
-def test_quit_when_ready_reports_paint_then_ready_and_exits_0(tmp_path):
-    env = dict(
+def _environment(tmp_path, **extra):
+    return dict(
         os.environ,
         QT_QPA_PLATFORM="offscreen",
         TICKET_CONFIG_DIR=str(tmp_path / "config"),
         TICKET_DATA_DIR=str(tmp_path / "data"),
         TICKET_LOG_DIR=str(tmp_path / "log"),
+        **extra,
     )
+
+
+def _processes_started_with(marker: str) -> list[int]:
+    """Processes whose environment holds `marker` (this test's own config folder)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit() and int(entry.name) != os.getpid():
+            try:
+                if marker.encode() in (entry / "environ").read_bytes():
+                    found.append(int(entry.name))
+            except OSError:
+                continue  # ended meanwhile, or not ours to read
+    return found
+
+
+def _until_none_left(marker: str, timeout: float = 10.0) -> list[int]:
+    deadline = time.monotonic() + timeout
+    while (left := _processes_started_with(marker)) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return left
+
+
+def test_quit_when_ready_reports_paint_then_ready_and_exits_0(tmp_path):
+    env = _environment(tmp_path)
     done = subprocess.run(
         [sys.executable, "-m", "ticket", "--quit-when-ready"],
         capture_output=True,
@@ -28,3 +57,25 @@ def test_quit_when_ready_reports_paint_then_ready_and_exits_0(tmp_path):
     paint, ready = (int(g) for g in match.groups())
     assert 0 < paint <= ready
     assert "Traceback" not in done.stderr
+    assert _until_none_left(env["TICKET_CONFIG_DIR"]) == []
+
+
+def test_the_practice_simulator_ends_when_the_window_is_killed(tmp_path):
+    env = _environment(tmp_path, TICKET_STARTUP_PROBE="60")  # idle a minute once ready
+    window = subprocess.Popen(
+        [sys.executable, "-m", "ticket", "--quit-when-ready"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        env=env,
+    )
+    try:
+        assert window.stdout is not None
+        lines = [window.stdout.readline(), window.stdout.readline()]
+        assert lines[1].startswith("ready_ms"), lines
+        started = _processes_started_with(env["TICKET_CONFIG_DIR"])
+        assert window.pid in started and len(started) == 2  # the window and its simulator
+    finally:
+        window.send_signal(signal.SIGKILL)
+        window.wait(timeout=10)
+    assert _until_none_left(env["TICKET_CONFIG_DIR"]) == []
