@@ -295,7 +295,7 @@ class ScaleOutEvaluation:
 
 
 def _read_row(
-    reader: _Reader, row: TargetRow, number: int, last: bool
+    reader: _Reader, row: TargetRow, number: int, last: bool, order_type: OrderType
 ) -> tuple[TargetSpec, list[Problem]]:
     before = len(reader.problems)
     distance = reader.distance(row.distance, row.unit, TicketField.TAKE_PROFIT)
@@ -325,7 +325,7 @@ def _read_row(
         for p in reader.problems[before:]
     ]
     del reader.problems[before:]
-    return TargetSpec(unit=row.unit, distance=distance, qty=qty), own
+    return TargetSpec(unit=row.unit, distance=distance, qty=qty, order_type=order_type), own
 
 
 def evaluate_scaleout(
@@ -348,7 +348,8 @@ def evaluate_scaleout(
     specs: list[TargetSpec] = []
     rows: list[tuple[Problem, ...]] = []
     for number, row in enumerate(draft.targets, 1):
-        spec, typed_wrong = _read_row(reader, row, number, number == len(draft.targets))
+        last = number == len(draft.targets)
+        spec, typed_wrong = _read_row(reader, row, number, last, draft.tp_type)
         specs.append(spec)
         rows.append(tuple(typed_wrong))
     judged = assess_scaleout(form, specs, limits, now)

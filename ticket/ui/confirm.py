@@ -1,4 +1,5 @@
-"""The confirmation card: the whole plan, where it goes, Enter to send, Esc not to."""
+"""The confirmation card: the whole plan, where it goes, Enter to send, Esc not to. A scale-out
+shows every part and the blended figures on one card: one Enter sends them all."""
 
 from __future__ import annotations
 
@@ -22,7 +23,10 @@ class ConfirmDialog(QDialog):
         environment: Environment,
         account: str,
         parent: QWidget | None = None,
+        lines: list[str] | None = None,
     ) -> None:
+        """`lines`: the card's text when it is not the single bracket's plan (a scale-out's
+        parts), without the contract and order lines the headline already shows."""
         super().__init__(parent)
         assert evaluation.form is not None and evaluation.assessment is not None
         form = evaluation.form
@@ -35,7 +39,8 @@ class ConfirmDialog(QDialog):
         headline = QLabel(plain(evaluation.summary))
         headline.setStyleSheet(f"color:{side}; font-size:15px; font-weight:bold;")
         headline.setWordWrap(True)
-        lines = plan_lines(form, evaluation.assessment)[2:]
+        if lines is None:
+            lines = plan_lines(form, evaluation.assessment)[2:]
         card = QLabel("<pre style='font-size:12px'>" + plain("\n".join(lines)) + "</pre>")
         card.setAccessibleName("Plan card")
         warnings = [p.message for p in evaluation.problems if p.severity == "warning"]

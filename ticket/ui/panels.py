@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import TypeVar
 
-from PySide6.QtCore import QDateTime, Qt
+from PySide6.QtCore import QDateTime, QSignalBlocker, Qt
 from PySide6.QtWidgets import (
     QComboBox,
     QDateTimeEdit,
@@ -23,11 +23,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ticket.domain.draft import Evaluation
+from ticket.domain.draft import Evaluation, ScaleOutEvaluation
 from ticket.domain.instruments import Instrument
 from ticket.domain.orders import OrderType, TimeInForce
 from ticket.domain.plan import Side, budget_from_percent, size_from_risk
 from ticket.domain.prices import PriceError, Rounding, snap
+from ticket.domain.scaleout import MAX_TARGETS
 from ticket.domain.ticket import (
     ENTRY_TYPES,
     STOP_LOSS_TYPES,
@@ -145,6 +146,9 @@ class EntryPanel(QGroupBox):
 
         self.form = QFormLayout(self)
         self.form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        # 4 px, not the exits' 6: the column also holds the preset row, and the window must
+        # still fit a 1366x768 laptop
+        self.form.setVerticalSpacing(4)
         self.form.addRow("Side", self.side)
         self.form.addRow("Quantity", _with_note(self.qty, self.notes[TicketField.QTY]))
         self.form.addRow(
@@ -207,7 +211,11 @@ class EntryPanel(QGroupBox):
 
 
 class BracketPanel(QGroupBox):
-    """A stop-loss or take-profit: on/off, order type, and a distance in the trader's unit."""
+    """A stop-loss or take-profit: on/off, order type, and a distance in the trader's unit.
+
+    The take-profit can scale out: up to three targets sharing the one stop, each with its
+    contracts. The first is the take-profit's own distance with a quantity beside it; the others
+    share one compact line, hidden until the trader adds a target."""
 
     def __init__(self, vm: TicketViewModel, binder: Binder, stop_loss: bool) -> None:
         title = "Stop-loss" if stop_loss else "Take-profit"
@@ -237,12 +245,29 @@ class BracketPanel(QGroupBox):
         self.type_note = FieldNote()
 
         form = QFormLayout(self)
+        self.form = form
         form.addRow("Order type", _with_note(self.order_type, self.type_note))
         distance_row = QWidget()
         row = QHBoxLayout(distance_row)
         row.setContentsMargins(0, 0, 0, 0)
+        if not stop_loss:
+            self.target_qty = [self._qty_edit(1)]
+            self.times = QLabel("×")
+            row.addWidget(self.target_qty[0])
+            row.addWidget(self.times)
         row.addWidget(self.distance, 1)
         row.addWidget(self.unit)
+        if not stop_loss:
+            # beside the distance, not on a row of its own: the window must fit a laptop
+            self.add_button = QPushButton("+")
+            self.add_button.setAccessibleName("Add target")
+            self.add_button.setToolTip(
+                "Scale out: up to 3 targets, each with its own contracts, sharing the stop "
+                "(each sent as its own bracket order)"
+            )
+            self.add_button.setStyleSheet("QPushButton { padding: 1px 6px; }")
+            self.add_button.clicked.connect(vm.add_target)
+            row.addWidget(self.add_button)
         form.addRow("Distance", _with_note(distance_row, self.note))
         if stop_loss:
             self.limit_offset = _labelled(QSpinBox(), f"{title} limit")
@@ -251,14 +276,87 @@ class BracketPanel(QGroupBox):
             self.limit_row = self.limit_offset
             form.addRow("Limit", self.limit_offset)
             binder.spin(self.limit_offset, "sl_limit_offset")
+        else:
+            self.more_row = self._more_targets()
+            form.addRow("More", self.more_row)
         form.addRow("Exit at", self.result)
-        self.form = form
+        if not stop_loss:
+            self._set_scaling(0)
+            vm.field_changed.connect(self._on_field_changed)
 
         binder.check(self, f"{prefix}_enabled")
         binder.combo(self.order_type, f"{prefix}_type", types)
         binder.line(self.distance, f"{prefix}_distance")
         binder.combo(self.unit, f"{prefix}_unit", units)
         vm.evaluated.connect(self.show_evaluation)
+
+    def _qty_edit(self, number: int) -> QLineEdit:
+        edit = _labelled(StepEdit(number_stepper), f"Target {number} quantity")
+        edit.setToolTip(f"Contracts that take profit at target {number}")
+        edit.setMaximumWidth(44)
+        edit.textEdited.connect(lambda text: self.vm.set_target(number - 1, qty=text))
+        return edit
+
+    def _more_targets(self) -> QWidget:
+        """Targets 2 and 3 on one line: contracts × distance, and a button to drop each."""
+        box = QWidget()
+        line = QHBoxLayout(box)
+        line.setContentsMargins(0, 0, 0, 0)
+        self.extra: list[tuple[QWidget, StepEdit]] = []
+        for number in range(2, MAX_TARGETS + 1):
+            part = QWidget()
+            row = QHBoxLayout(part)
+            row.setContentsMargins(0, 0, 0, 0)
+            row.setSpacing(2)
+            qty = self._qty_edit(number)
+            distance = _labelled(StepEdit(self._step), f"Target {number} distance")
+            distance.setMinimumWidth(40)
+            distance.textEdited.connect(
+                lambda text, n=number: self.vm.set_target(n - 1, distance=text)
+            )
+            remove = QPushButton("✕")
+            remove.setAccessibleName(f"Remove target {number}")
+            remove.setToolTip(f"No target {number}: its contracts go to target 1")
+            remove.setStyleSheet("QPushButton { padding: 1px 4px; }")
+            remove.clicked.connect(lambda _=False, n=number: self.vm.remove_target(n - 1))
+            self.target_qty.append(qty)
+            for widget in (qty, QLabel("×"), distance, remove):
+                row.addWidget(widget)
+            row.setStretchFactor(distance, 1)
+            line.addWidget(part, 1)
+            self.extra.append((part, distance))
+        return box
+
+    def _set_scaling(self, count: int) -> None:
+        """Show the rows of `count` targets (0: one target, no scale-out)."""
+        self._count = count
+        scaling = count > 1
+        self.target_qty[0].setVisible(scaling)
+        self.times.setVisible(scaling)
+        self.form.setRowVisible(self.more_row, scaling)
+        # the targets' prices are in the plan then: one row instead of two keeps the height
+        self.form.setRowVisible(self.result, not scaling)
+        for n, (part, _) in enumerate(self.extra, 2):
+            part.setVisible(scaling and n <= count)
+        self.add_button.setEnabled(count < MAX_TARGETS)
+
+    def _on_field_changed(self, name: str) -> None:
+        if name in ("targets", "qty", "tp_distance"):
+            self._show_targets()
+
+    def _show_targets(self) -> None:
+        rows = self.vm.draft.targets
+        self._set_scaling(len(rows))
+        for n, edit in enumerate(self.target_qty):
+            text = rows[n].qty if n < len(rows) else ""
+            if edit.text() != text:
+                with QSignalBlocker(edit):
+                    edit.setText(text)
+        for n, (_, edit) in enumerate(self.extra, 1):
+            text = rows[n].distance if n < len(rows) else ""
+            if edit.text() != text:
+                with QSignalBlocker(edit):
+                    edit.setText(text)
 
     def _step(self, text: str, direction: int) -> str | None:
         unit = getattr(self.vm.draft, "sl_unit" if self.stop_loss else "tp_unit")
@@ -269,6 +367,8 @@ class BracketPanel(QGroupBox):
     def show_evaluation(self, evaluation: Evaluation) -> None:
         if self.stop_loss:
             self.form.setRowVisible(self.limit_row, self.vm.draft.sl_type is OrderType.STOP_LIMIT)
+        elif self._count != len(self.vm.draft.targets):
+            self._show_targets()
         self.note.show_problems(evaluation.at(self.field))
         type_field = TicketField.STOP_LOSS_TYPE if self.stop_loss else TicketField.TAKE_PROFIT_TYPE
         self.type_note.show_problems(evaluation.at(type_field))
@@ -279,6 +379,19 @@ class BracketPanel(QGroupBox):
             return
         colour = theme.text.loss if self.stop_loss else theme.text.gain
         self.result.setText(describe_side(evaluation.form.instrument, side, colour))
+
+
+def describe_targets(scaleout: ScaleOutEvaluation, colour: str) -> str:
+    """Each target's price and contracts: '5992.25 ×1 · 5994.25 ×2'."""
+    judged, form = scaleout.judged, scaleout.form
+    if judged is None or form is None or not judged.parts:
+        return "–"
+    fmt = form.instrument.format_price
+    return " · ".join(
+        f"<b style='color:{colour}'>{fmt(p.target_price)}</b> ×{p.qty}"
+        for p in judged.parts
+        if p.target_price is not None
+    )
 
 
 def describe_side(instrument: Instrument, side: Side, colour: str) -> str:
@@ -373,7 +486,27 @@ class PlanPanel(QGroupBox):
                 self._side_text(plan.reward, ccy, "no take-profit", theme.text.gain)
             )
             self.ratio.setText(f"<b>{plan.reward_to_risk}</b>" if plan.reward_to_risk else "–")
+            if self.vm.scaleout is not None:
+                self._show_blended(self.vm.scaleout, ccy)
         self._resize()
+
+    def _show_blended(self, scaleout: ScaleOutEvaluation, currency: str) -> None:
+        """A scale-out: the reward of every part together, and reward to risk over the whole."""
+        judged = scaleout.judged
+        blended = judged.blended if judged is not None else None
+        if blended is None:
+            self.reward.setText("–")
+            self.ratio.setText("–")
+            return
+        self.reward.setText(
+            f"<b style='color:{theme.text.gain}'>{blended.reward:,.2f} {currency}</b><br>"
+            f"{describe_targets(scaleout, theme.text.gain)}"
+        )
+        self.reward.setToolTip(
+            f"{blended.average_ticks.normalize():f} ticks on average to the targets"
+        )
+        ratio = blended.reward_to_risk
+        self.ratio.setText(f"<b>{ratio}</b><br>blended" if ratio is not None else "–")
 
     @staticmethod
     def _side_text(side: Side | None, currency: str, missing: str, colour: str) -> str:
