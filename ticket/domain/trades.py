@@ -1,0 +1,314 @@
+"""The day's orders as trades: one row per entry order, with its legs, its fills, the fills that
+closed it and what that realised, in money and in R.
+
+A position is opened and closed by fills, whatever order they belong to, so the fills of each
+contract are matched first in, first out (in time order; an inactive fill counts for nothing).
+What a matched pair realises belongs to the row of the order that opened it: a bracket's target
+filling closes its entry's lots on the entry's own row, a flatten's fill closes the lots of
+whichever entries were open. The closing order keeps a row of its own that names what it
+closed, and shows no P&L, so the rows add up to the account's realised total.
+
+R is the realised move against the stop distance the entry was placed with: the average entry
+fill to the stop leg's first price (a stop moved later, to break-even say, does not change what
+1 R was). An entry without a stop leg has no R. Money needs the contract's point value; when it
+is not known the row says nothing rather than a guess, and so does every row of a contract whose
+day's fills do not add up to its position (a position carried from an earlier day: its opening
+fills are not among today's).
+
+Pure functions over frozen models: the window, the command line and the tests share them.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from pydantic import BaseModel, ConfigDict
+
+from ticket.domain.instruments import Instrument
+from ticket.domain.orders import Action, OrderType, OrdStatus
+
+STOP_TYPES = (
+    OrderType.STOP,
+    OrderType.STOP_LIMIT,
+    OrderType.TRAILING_STOP,
+    OrderType.TRAILING_STOP_LIMIT,
+)
+
+
+class OrderFacts(BaseModel):
+    """One order as the rows read it: its live version, its fills and where it came from."""
+
+    model_config = ConfigDict(defer_build=True, frozen=True, extra="forbid")
+
+    id: int
+    contract_id: int
+    timestamp: datetime
+    action: Action
+    status: OrdStatus
+    order_type: OrderType | None = None
+    qty: int = 0
+    price: Decimal | None = None
+    stop_price: Decimal | None = None
+    parent_id: int | None = None
+    filled: int = 0
+    avg_price: Decimal | None = None
+    first_stop_price: Decimal | None = None  # the stop price of its first version
+    cl_ord_id: str | None = None
+
+    @property
+    def is_stop(self) -> bool:
+        return self.order_type in STOP_TYPES
+
+
+class Execution(BaseModel):
+    """One fill."""
+
+    model_config = ConfigDict(defer_build=True, frozen=True, extra="forbid")
+
+    id: int
+    order_id: int
+    contract_id: int
+    timestamp: datetime
+    action: Action
+    qty: int
+    price: Decimal
+    active: bool = True
+
+
+class Match(BaseModel):
+    """`qty` contracts opened by one fill and closed by a later one."""
+
+    model_config = ConfigDict(defer_build=True, frozen=True, extra="forbid")
+
+    contract_id: int
+    side: Action  # the opening side
+    qty: int
+    opener: int  # order ids
+    closer: int
+    open_price: Decimal
+    close_price: Decimal
+
+    @property
+    def points(self) -> Decimal:
+        """Price points realised over the whole quantity, positive in profit."""
+        return (self.close_price - self.open_price) * self.side.sign * self.qty
+
+
+class Book(BaseModel):
+    """The matched pairs of one contract's fills, by the order that opened and that closed."""
+
+    model_config = ConfigDict(defer_build=True, frozen=True, extra="forbid")
+
+    contract_id: int
+    matches: tuple[Match, ...] = ()
+    net: int = 0  # what today's fills add up to, long > 0
+
+    def opened_by(self, order_ids: Iterable[int]) -> list[Match]:
+        wanted = set(order_ids)
+        return [m for m in self.matches if m.opener in wanted]
+
+    def closed_by(self, order_ids: Iterable[int]) -> list[Match]:
+        wanted = set(order_ids)
+        return [m for m in self.matches if m.closer in wanted]
+
+
+@dataclass(slots=True)
+class _Lot:
+    order_id: int
+    price: Decimal
+    qty: int
+    side: Action
+
+
+def _time_order(fill: Execution) -> tuple[datetime, int]:
+    return fill.timestamp, fill.id
+
+
+def match_fifo(contract_id: int, fills: Iterable[Execution]) -> Book:
+    """Pair one contract's fills first in, first out, in time order (ties by fill id)."""
+    lots: deque[_Lot] = deque()  # open, oldest first, all on one side
+    matches: list[Match] = []
+    net = 0
+    for fill in sorted((f for f in fills if f.active and f.qty > 0), key=_time_order):
+        left = fill.qty
+        while left and lots and lots[0].side is not fill.action:
+            lot = lots[0]
+            take = min(lot.qty, left)
+            matches.append(
+                Match.model_construct(
+                    contract_id=contract_id,
+                    side=lot.side,
+                    qty=take,
+                    opener=lot.order_id,
+                    closer=fill.order_id,
+                    open_price=lot.price,
+                    close_price=fill.price,
+                )
+            )
+            left -= take
+            lot.qty -= take
+            if not lot.qty:
+                lots.popleft()
+        if left:
+            lots.append(_Lot(fill.order_id, fill.price, left, fill.action))
+        net += fill.qty * fill.action.sign
+    return Book.model_construct(contract_id=contract_id, matches=tuple(matches), net=net)
+
+
+def books(fills: Iterable[Execution]) -> dict[int, Book]:
+    """Every contract's book."""
+    by_contract: dict[int, list[Execution]] = {}
+    for fill in fills:
+        by_contract.setdefault(fill.contract_id, []).append(fill)
+    return {c: match_fifo(c, f) for c, f in by_contract.items()}
+
+
+class Trade(BaseModel):
+    """One row: an entry, its legs, and what the day's fills say of them."""
+
+    model_config = ConfigDict(defer_build=True, frozen=True, extra="forbid")
+
+    entry: OrderFacts
+    legs: tuple[OrderFacts, ...] = ()
+    closed: int = 0  # contracts of this row's lots closed so far
+    exit_price: Decimal | None = None  # the average price they were closed at
+    exit_orders: tuple[int, ...] = ()  # the orders whose fills closed them
+    closes: tuple[int, ...] = ()  # the orders whose lots this row's fills closed
+    points: Decimal | None = None  # realised, over the closed quantity
+    money: Decimal | None = None
+    r: Decimal | None = None
+    stop_distance: Decimal | None = None  # entry fill to the stop leg's first price
+    fees: Decimal | None = None  # of this row's own fills, when every one is known
+
+    @property
+    def stop(self) -> OrderFacts | None:
+        return next((leg for leg in self.legs if leg.is_stop), None)
+
+    @property
+    def target(self) -> OrderFacts | None:
+        return next((leg for leg in self.legs if not leg.is_stop), None)
+
+    @property
+    def order_ids(self) -> tuple[int, ...]:
+        return (self.entry.id, *(leg.id for leg in self.legs))
+
+
+def status_words(entry: OrderFacts, legs: Iterable[OrderFacts] = ()) -> str:
+    """'working', 'filled 2', or for a bracket 'entry filled 2 · stop working · target canceled'
+    (the words the window uses for the brackets it follows)."""
+    legs = tuple(legs)
+    status = entry.status.value.lower()
+    if entry.filled:
+        status += f" {entry.filled}"
+    if not legs:
+        return status
+    text = f"entry {status}"
+    for leg in legs:
+        kind = "stop" if leg.is_stop else "target"
+        text += f" · {kind} {leg.status.value.lower()}"
+    return text
+
+
+def trade(
+    entry: OrderFacts,
+    legs: Iterable[OrderFacts],
+    book: Book | None,
+    instrument: Instrument | None = None,
+    fees: Mapping[int, Decimal] | None = None,
+    fills: Iterable[Execution] = (),
+    reliable: bool = True,
+) -> Trade:
+    """The row of one entry. `book` is its contract's; `fills` are the row's own (for fees:
+    fill id -> fee); `reliable` False when the contract's fills do not add up to its position."""
+    legs = tuple(sorted(legs, key=lambda o: o.id))
+    ids = {entry.id, *(leg.id for leg in legs)}
+    opened = book.opened_by(ids) if book is not None else []
+    closes = book.closed_by(ids) if book is not None else []
+    closes_others = tuple(sorted({m.opener for m in closes if m.opener not in ids}))
+    closed = sum(m.qty for m in opened)
+    exit_price = points = money = r = distance = None
+    if closed:
+        exit_price = sum((m.close_price * m.qty for m in opened), Decimal(0)) / closed
+    if closed and reliable:
+        points = sum((m.points for m in opened), Decimal(0))
+        if instrument is not None:
+            money = points * instrument.value_per_point
+        stop = next((leg for leg in legs if leg.is_stop), None)
+        first = stop.first_stop_price if stop is not None else None
+        if first is not None and entry.avg_price is not None:
+            distance = abs(entry.avg_price - first)
+            if distance:
+                r = points / (distance * closed)
+    fee = None
+    own = [f for f in fills if f.active and f.order_id in ids]
+    if fees is not None and own and all(f.id in fees for f in own):
+        fee = sum((fees[f.id] for f in own), Decimal(0))
+    return Trade.model_construct(
+        entry=entry,
+        legs=legs,
+        closed=closed,
+        exit_price=exit_price,
+        exit_orders=tuple(sorted({m.closer for m in opened})),
+        closes=closes_others,
+        points=points,
+        money=money,
+        r=r,
+        stop_distance=distance,
+        fees=fee,
+    )
+
+
+def entries(orders: Iterable[OrderFacts]) -> dict[int, list[OrderFacts]]:
+    """Entry id -> its legs. A leg is an order whose parent is among the orders; every other
+    order is an entry of its own (one placed elsewhere, a protective stop, a flatten)."""
+    held = {o.id: o for o in orders}
+    rows: dict[int, list[OrderFacts]] = {}
+    for order in held.values():
+        if order.parent_id is None or order.parent_id not in held:
+            rows.setdefault(order.id, [])
+    for order in held.values():
+        if order.parent_id is not None and order.parent_id in held:
+            rows.setdefault(order.parent_id, []).append(order)
+    return rows
+
+
+def trades(
+    orders: Iterable[OrderFacts],
+    fills: Iterable[Execution],
+    instruments: Mapping[int, Instrument] | None = None,
+    positions: Mapping[int, int] | None = None,
+    fees: Mapping[int, Decimal] | None = None,
+) -> list[Trade]:
+    """Every row, newest entry first. `positions` (contract id -> net position) marks the
+    contracts whose fills do not add up to their position; without it every book is trusted."""
+    held = {o.id: o for o in orders}
+    fills = list(fills)
+    by_contract = books(fills)
+    fills_of: dict[int, list[Execution]] = {}
+    for fill in fills:
+        fills_of.setdefault(fill.order_id, []).append(fill)
+    rows = []
+    for entry_id, legs in entries(held.values()).items():
+        entry = held[entry_id]
+        book = by_contract.get(entry.contract_id)
+        reliable = positions is None or (book.net if book else 0) == positions.get(
+            entry.contract_id, 0
+        )
+        own = [f for i in (entry_id, *(leg.id for leg in legs)) for f in fills_of.get(i, ())]
+        rows.append(
+            trade(
+                entry,
+                legs,
+                book,
+                (instruments or {}).get(entry.contract_id),
+                fees,
+                own,
+                reliable,
+            )
+        )
+    rows.sort(key=lambda t: (t.entry.timestamp, t.entry.id), reverse=True)
+    return rows
