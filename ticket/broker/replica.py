@@ -39,6 +39,7 @@ from ticket.domain.protection import (
     OrderView,
     Snapshot,
 )
+from ticket.domain.trades import Execution, OrderFacts
 
 log = logging.getLogger(__name__)
 M = TypeVar("M", bound=BaseModel)
@@ -129,8 +130,10 @@ class AccountReplica:
         self._latest: dict[int, OrderVersion] = {}  # order id -> highest version
         self._commands: dict[int, Command] = {}
         self._cl_ord_ids: dict[str, set[int]] = {}  # clOrdId -> command ids
+        self._commands_of: dict[int, set[int]] = {}  # order id -> command ids
         self._fills: dict[int, Fill] = {}
         self._fills_of: dict[int, dict[int, Fill]] = {}  # order id -> fills
+        self._contract_fills: dict[int, set[int]] = {}  # contract id -> fill ids
         self._positions: dict[int, Position] = {}
         self._positions_of: dict[int, set[int]] = {}  # contract id -> position ids
         self._cash: dict[int, CashBalance] = {}
@@ -289,6 +292,7 @@ class AccountReplica:
         self._commands[command.id] = command
         if command.cl_ord_id:
             self._cl_ord_ids.setdefault(command.cl_ord_id, set()).add(command.id)
+        _add(self._commands_of, command.order_id, command.id)
         touched.orders.add(command.order_id)
 
     def _drop_command(self, command_id: int, touched: _Touched) -> None:
@@ -300,6 +304,7 @@ class AccountReplica:
             ids.discard(command_id)
             if not ids:
                 del self._cl_ord_ids[command.cl_ord_id]
+        _discard(self._commands_of, command.order_id, command_id)
         touched.orders.add(command.order_id)
 
     def _put_fill(self, entity: Mapping[str, Any], touched: _Touched) -> None:
@@ -310,6 +315,7 @@ class AccountReplica:
             self._drop_fill(fill.id, touched)
         self._fills[fill.id] = fill
         self._fills_of.setdefault(fill.order_id, {})[fill.id] = fill
+        _add(self._contract_fills, fill.contract_id, fill.id)
         touched.fills.add(fill.id)
         touched.orders.add(fill.order_id)
         touched.contracts.add(fill.contract_id)
@@ -322,6 +328,7 @@ class AccountReplica:
         del of_order[fill_id]
         if not of_order:
             del self._fills_of[fill.order_id]
+        _discard(self._contract_fills, fill.contract_id, fill_id)
         touched.fills.add(fill_id)
         touched.orders.add(fill.order_id)
         touched.contracts.add(fill.contract_id)
@@ -473,6 +480,62 @@ class AccountReplica:
         fills = self._fills_of.get(order_id, {})
         return [fills[i] for i in sorted(fills)]
 
+    def fills_of_contract(self, contract_id: int) -> list[Fill]:
+        """One contract's fills, by id."""
+        return [self._fills[i] for i in sorted(self._contract_fills.get(contract_id, ()))]
+
+    def contracts_with_fills(self) -> list[int]:
+        return sorted(self._contract_fills)
+
+    def order_ids(self) -> list[int]:
+        """Every order held, by id."""
+        return sorted(self._views)
+
+    def order_entity(self, order_id: int) -> Order | None:
+        """The order as the stream sent it (its timestamp, its links)."""
+        return self._orders.get(order_id)
+
+    def first_version(self, order_id: int) -> OrderVersion | None:
+        """The version the order was placed with (the lowest id): the plan before any modify."""
+        versions = self._versions_of.get(order_id)
+        return versions[min(versions)] if versions else None
+
+    def cl_ord_id_of(self, order_id: int) -> str | None:
+        """The clOrdId the order was placed with (its first command's), if it had one."""
+        ids = self._commands_of.get(order_id)
+        return self._commands[min(ids)].cl_ord_id if ids else None
+
+    def facts(self, order_id: int) -> OrderFacts | None:
+        """One order as the day's trade rows read it (`ticket.domain.trades`)."""
+        view, order = self._views.get(order_id), self._orders.get(order_id)
+        if view is None or order is None:
+            return None
+        first = self.first_version(order_id)
+        return OrderFacts.model_construct(
+            id=view.id,
+            contract_id=view.contract_id,
+            timestamp=order.timestamp,
+            action=view.action,
+            status=view.status,
+            order_type=view.order_type,
+            qty=view.qty,
+            price=view.price,
+            stop_price=view.stop_price,
+            parent_id=view.parent_id,
+            filled=view.filled,
+            avg_price=view.avg_price,
+            first_stop_price=first.stop_price if first is not None else None,
+            cl_ord_id=self.cl_ord_id_of(order_id),
+        )
+
+    def executions(self, contract_id: int) -> list[Execution]:
+        """One contract's fills as the trade rows read them."""
+        return [execution(fill) for fill in self.fills_of_contract(contract_id)]
+
+    def legs_of(self, entry_id: int) -> list[int]:
+        """The ids of the orders whose parent is this one."""
+        return sorted(self._legs.get(entry_id, ()))
+
     def position(self, contract_id: int) -> Position | None:
         """The contract's position (with several accounts, the one with the highest id)."""
         ids = self._positions_of.get(contract_id)
@@ -517,6 +580,19 @@ class AccountReplica:
             key: [m.model_dump(mode="json", by_alias=True, exclude_none=True) for m in models]
             for key, models in stores.items()
         }
+
+
+def execution(fill: Fill) -> Execution:
+    return Execution.model_construct(
+        id=fill.id,
+        order_id=fill.order_id,
+        contract_id=fill.contract_id,
+        timestamp=fill.timestamp,
+        action=fill.action,
+        qty=fill.qty,
+        price=fill.price,
+        active=fill.active,
+    )
 
 
 def order_view(order: Order, live: OrderVersion | None, fills: Iterable[Fill]) -> OrderView:
