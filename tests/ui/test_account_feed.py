@@ -9,6 +9,7 @@ from PySide6.QtCore import Qt
 
 from ticket.broker.models import CancelOrderRequest
 from ticket.domain.orders import OrdStatus
+from ticket.ui.orders_table import STATUS
 
 from .conftest import find
 from .test_safety import market_buy
@@ -55,10 +56,10 @@ def test_orders_fills_positions_and_cash_follow_from_the_stream_alone(qtbot, win
     cash_before = window.cash.text()
     started = time.perf_counter()
     market_buy(qtbot, window, qty="1")
-    qtbot.waitUntil(lambda: "entry filled 1" in window.orders.item(0, 7).text())
-    assert "stop working" in window.orders.item(0, 7).text()
+    qtbot.waitUntil(lambda: "entry filled 1" in window.orders.item(0, STATUS).text())
+    assert "stop working" in window.orders.item(0, STATUS).text()
     sim.set_price(sim.front("ES"), "6004.25")  # the 2R target fills: a profit
-    qtbot.waitUntil(lambda: "target filled" in window.orders.item(0, 7).text())
+    qtbot.waitUntil(lambda: "target filled" in window.orders.item(0, STATUS).text())
     qtbot.waitUntil(lambda: window.cash.text() != cash_before)
     assert window.cash.text() == f"cash {sim.exchange.cash:,.2f}"
     replica = window.session.account_feed.replica
@@ -73,7 +74,7 @@ def test_a_dropped_user_socket_reconnects_and_its_new_sync_holds_what_it_missed(
     qtbot.mouseClick(window.place_button, Qt.MouseButton.LeftButton)
     confirm_with_enter(qtbot, window)
     wait_outcome(qtbot, window, "PLACED")
-    qtbot.waitUntil(lambda: "entry working" in window.orders.item(0, 7).text())
+    qtbot.waitUntil(lambda: "entry working" in window.orders.item(0, STATUS).text())
     feed = window.session.account_feed
     before, syncs = feed.replica, sim.user_socket.syncs
     seen = states_of(window)
@@ -83,7 +84,7 @@ def test_a_dropped_user_socket_reconnects_and_its_new_sync_holds_what_it_missed(
     qtbot.waitUntil(lambda: "reconnecting" in seen, timeout=5000)
     qtbot.waitUntil(lambda: live(window), timeout=15000)
     assert feed.replica is not before and sim.user_socket.syncs > syncs
-    qtbot.waitUntil(lambda: "entry filled 2" in window.orders.item(0, 7).text())
+    qtbot.waitUntil(lambda: "entry filled 2" in window.orders.item(0, STATUS).text())
     assert find(window, "Account stream").text() == "Account live"
     kinds = [e["kind"] for e in window.journal.read() if e["kind"].startswith("account stream")]
     assert kinds[-2:] == ["account stream down", "account stream live"]
@@ -124,7 +125,7 @@ def test_the_alarm_fires_when_a_position_loses_its_stop(qtbot, window, sim, clie
     qtbot.waitUntil(lambda: live(window), timeout=10000)
     market_buy(qtbot, window, qty="1")
     entry = entry_of(sim)
-    qtbot.waitUntil(lambda: "stop working" in window.orders.item(0, 7).text())
+    qtbot.waitUntil(lambda: "stop working" in window.orders.item(0, STATUS).text())
     assert not window.safety.banner.isVisible()
     with sim.exchange.lock:
         [stop] = [o for o in sim.exchange.orders.values() if o.order_type.value == "Stop"]

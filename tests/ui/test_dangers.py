@@ -6,6 +6,7 @@ import httpx
 from PySide6.QtCore import Qt
 
 from ticket.domain.orders import Action, OrderType, OrdStatus, PlaceOrderRequest
+from ticket.ui.orders_table import STATUS
 
 from .conftest import find
 from .test_window import PLACE, choose, confirm_with_enter, fill_limit_buy, type_into, wait_outcome
@@ -101,15 +102,15 @@ def test_cancel_keeps_the_exits_of_an_entry_that_filled_in_part_since_the_window
     qtbot.mouseClick(window.place_button, Qt.MouseButton.LeftButton)
     confirm_with_enter(qtbot, window)
     wait_outcome(qtbot, window, "PLACED")
-    qtbot.waitUntil(lambda: "entry working" in window.orders.item(0, 7).text())
+    qtbot.waitUntil(lambda: "entry working" in window.orders.item(0, STATUS).text())
     window.session.account_feed.stop()  # the window's view of the account stops here
-    shown = window.orders.item(0, 7).text()
+    shown = window.orders.item(0, STATUS).text()
     sim.faults.partial_fill_next(1)
     sim.set_price(sim.front("ES"), "5990.00")  # through the 5990.25 limit: 1 of 2 fills
     with sim.exchange.lock:
         [entry] = [o for o in sim.exchange.orders.values() if o.parent_id is None]
         assert entry.status is OrdStatus.WORKING and entry.filled == 1
-    assert window.orders.item(0, 7).text() == shown  # the window has not seen the fill
+    assert window.orders.item(0, STATUS).text() == shown  # the window has not seen the fill
     window.orders.selectRow(0)
     qtbot.mouseClick(find(window, "Cancel selected order"), Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: "exits stay" in window.outcome.text(), timeout=5000)

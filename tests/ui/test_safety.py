@@ -14,6 +14,7 @@ import ticket.ui.place_gate
 import ticket.ui.session_bar
 from ticket.domain.orders import OrdStatus
 from ticket.ui.journal_view import JournalDialog
+from ticket.ui.orders_table import STATUS
 
 from .conftest import find
 from .test_window import (
@@ -100,13 +101,13 @@ def working_stops(sim):
 
 def test_the_bracket_is_followed_with_fills_and_slippage(qtbot, window, sim):
     market_buy(qtbot, window)
-    qtbot.waitUntil(lambda: "entry filled 2 @ 6000.25" in window.orders.item(0, 7).text())
-    status = window.orders.item(0, 7).text()
+    qtbot.waitUntil(lambda: "entry filled 2 @ 6000.25" in window.orders.item(0, STATUS).text())
+    status = window.orders.item(0, STATUS).text()
     assert "stop working" in status and "target working" in status
     assert "no slippage" in status
     sim.set_price(sim.front("ES"), "6004.25")  # the 2R target at 6004.25 fills
-    qtbot.waitUntil(lambda: "target filled" in window.orders.item(0, 7).text())
-    assert "stop canceled" in window.orders.item(0, 7).text()
+    qtbot.waitUntil(lambda: "target filled" in window.orders.item(0, STATUS).text())
+    assert "stop canceled" in window.orders.item(0, STATUS).text()
 
 
 def test_a_leg_that_fails_to_activate_raises_the_alarm_and_protect_now_places_the_stop(
@@ -136,11 +137,11 @@ def sim_price(text):
 def test_partial_fill_then_cancel_leaves_legs_sized_to_the_fill_and_no_alarm(qtbot, window, sim):
     sim.faults.partial_fill_next(1)
     market_buy(qtbot, window, qty="3")
-    qtbot.waitUntil(lambda: "entry working 1" in window.orders.item(0, 7).text())
+    qtbot.waitUntil(lambda: "entry working 1" in window.orders.item(0, STATUS).text())
     window.orders.selectRow(0)
     qtbot.mouseClick(find(window, "Cancel selected order"), Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: "exits stay" in window.outcome.text())
-    qtbot.waitUntil(lambda: "entry canceled 1" in window.orders.item(0, 7).text())
+    qtbot.waitUntil(lambda: "entry canceled 1" in window.orders.item(0, STATUS).text())
     legs = [o for o in sim.exchange.orders.values() if o.parent_id]
     assert [(o.status, o.qty) for o in legs] == [(OrdStatus.WORKING, 1)] * 2
     wait_until_caught_up(qtbot, window, sim)
@@ -241,7 +242,7 @@ def test_an_unknown_outcome_keeps_being_looked_up_and_is_never_resent(qtbot, win
     sim.faults.drop_next(PLACE, when="before")
     place_and_confirm(qtbot, window, "UNKNOWN")
     assert "Check your orders before placing again" in window.outcome.text()
-    qtbot.waitUntil(lambda: "not found after 3" in window.orders.item(0, 7).text())
+    qtbot.waitUntil(lambda: "not found after 3" in window.orders.item(0, STATUS).text())
     assert len(sim.requests(PLACE)) == 1 and sim.entry_orders() == 0
     kinds = [e.get("status") for e in window.journal.read() if e["kind"] == "reconciled"]
     assert kinds == ["not found"]
@@ -260,7 +261,7 @@ def test_an_order_that_lands_after_its_answer_was_lost_is_found_and_followed(
     assert sim.entry_orders() == 0
     order.release()
     qtbot.waitUntil(lambda: "found on the server after all" in window.outcome.text(), timeout=10000)
-    qtbot.waitUntil(lambda: "entry working" in window.orders.item(0, 7).text())
+    qtbot.waitUntil(lambda: "entry working" in window.orders.item(0, STATUS).text())
     assert len(sim.requests(PLACE)) == 1 and sim.entry_orders() == 1
 
 

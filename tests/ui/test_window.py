@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 
 from ticket.domain.orders import FailureReason
 from ticket.services import Environment
+from ticket.ui.orders_table import IDS, SL, STATUS
 
 from .conftest import find
 
@@ -145,11 +146,12 @@ def test_buy_limit_with_stop_and_2r_target_sends_the_exact_body(qtbot, window, s
         assert str(order_id) in window.outcome.text()
     qtbot.waitUntil(  # placed, then followed: the legs wait for the entry to fill
         lambda: (
-            window.orders.item(0, 7).text() == "entry working · stop suspended · target suspended"
+            window.orders.item(0, STATUS).text()
+            == "entry working · stop suspended · target suspended"
         )
     )
-    assert window.orders.item(0, 8).text() == "/".join(map(str, (entry.id, *legs)))
-    assert window.orders.item(0, 5).text() == "5988.25"
+    assert window.orders.item(0, IDS).text() == "/".join(map(str, (entry.id, *legs)))
+    assert window.orders.item(0, SL).text() == "5988.25"
 
 
 def test_market_sell_with_only_a_stop(qtbot, window, sim):
@@ -267,7 +269,7 @@ def test_a_rejection_is_shown_in_words(qtbot, window, sim):
     place_and_confirm(qtbot, window, "REJECTED")
     assert "position above the account" in window.outcome.text()
     assert "Max position 1" in window.outcome.text()
-    assert window.orders.item(0, 7).text() == "rejected"
+    assert window.orders.item(0, STATUS).text() == "rejected"
     qtbot.waitUntil(window.place_button.isEnabled)  # once the card has closed
 
 

@@ -1,78 +1,663 @@
-"""The orders placed since the app started: one row per click, keyed by its clOrdId."""
+"""Today's orders of the account: one row per entry order, its stop and target on the same row,
+with the entry and exit fills and what the trade realised (`ticket.domain.trades`).
+
+The rows are drawn from the account replica and follow it by push: an event redraws the rows of
+the orders it touched, and a fill or a position change re-matches that one contract's fills.
+A reset (a new sync) rebuilds the rows, without formatting any: a row's texts are made when it
+is first painted, so a rebuild costs the same whether the view shows 10 rows or 5,000.
+
+A click of this window has its row at once, keyed by its clOrdId, and becomes the replica's row
+of the same clOrdId when the stream tells of the order: one row, never two. What the window
+says of a click (`set_cell`, `show_outcome`: its outcome, the bracket's words, the latency)
+stays on that row over the replica's own status words.
+
+Rows of orders placed elsewhere can be cancelled from here too (Delete, or the right-click
+menu); the cancel runs on the session's one-at-a-time order runner and is decided from the
+server's state then (`ticket.broker.monitor.cancel_bracket`).
+"""
 
 from __future__ import annotations
 
-from datetime import datetime
+import logging
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTableWidgetItem
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    Qt,
+    Signal,
+)
+from PySide6.QtGui import QAction, QColor, QKeySequence
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidget
 
+from ticket.broker.contracts import ResolvedContract, instrument_from_product
+from ticket.broker.errors import describe_error
+from ticket.broker.monitor import CancelReport, cancel_bracket
 from ticket.broker.orders import Outcome
+from ticket.broker.replica import AccountReplica, Change
 from ticket.domain.draft import Evaluation
+from ticket.domain.instruments import Instrument
 from ticket.domain.orders import PlaceOsoRequest
+from ticket.domain.trades import Book, Trade, match_fifo, status_words, trade
+from ticket.ui import theme
+from ticket.ui.widgets import plain
 
-COLUMNS = ["Time", "Side", "Contract", "Qty", "Entry", "SL", "TP", "Status", "Ids", "Latency"]
-STATUS, IDS, LATENCY = (COLUMNS.index(c) for c in ("Status", "Ids", "Latency"))
+log = logging.getLogger(__name__)
+
+COLUMNS = [
+    "Time",
+    "Side",
+    "Contract",
+    "Qty",
+    "Entry",
+    "SL",
+    "TP",
+    "Fill",
+    "Exit",
+    "P&L",
+    "R",
+    "Fees",
+    "Status",
+    "Ids",
+    "Latency",
+]
+(TIME, SIDE, CONTRACT, QTY, ENTRY, SL, TP, FILL, EXIT, PNL, R, FEES, STATUS, IDS, LATENCY) = range(
+    len(COLUMNS)
+)
+CLICK_COLUMNS = (TIME, SIDE, CONTRACT, QTY, ENTRY, SL, TP)  # what a click knows before the stream
+NUMBERS = (QTY, SL, TP, FILL, EXIT, PNL, R, FEES, LATENCY)
+# what each column is sized for, in the table's font
+SAMPLES = {
+    TIME: "00:00:00",
+    SIDE: "Sell",
+    CONTRACT: "MESZ6",
+    QTY: "000",
+    ENTRY: "StopLimit 0000.00",
+    SL: "0000.00",
+    TP: "0000.00",
+    FILL: "0000.00",
+    EXIT: "closes 0000000",
+    PNL: "-00,000.00",
+    R: "-00.00",
+    FEES: "000.00",
+    STATUS: "entry working 1 · stop suspended · target",
+    IDS: "000000/000000/000000",
+    LATENCY: "0000 ms",
+}
+CANCEL_TIP = "Delete, or right-click › Cancel order, cancels it, whoever placed it."
 
 
-class OrdersTable(QTableWidget):
-    def __init__(self) -> None:
-        super().__init__(0, len(COLUMNS))
+@dataclass(eq=False)
+class Row:
+    """One row: a click of this window, an order of the account, or both once they meet."""
+
+    when: datetime  # when it was placed, for the order of the rows (newest first)
+    cl_ord_id: str | None = None
+    order_id: int | None = None  # the entry's, once known
+    click: dict[int, str] = field(default_factory=dict)  # what the click said, by column
+    told: dict[int, str] = field(default_factory=dict)  # what the window said since
+    trade: Trade | None = None
+    texts: list[str] | None = None  # made when first painted
+    tips: list[str] | None = None
+
+
+class CellRef:
+    """One cell, following its row wherever it moves (what `item()` hands out)."""
+
+    def __init__(self, table: OrdersTable, row: Row, column: int) -> None:
+        self._table, self._row, self._column = table, row, column
+
+    def text(self) -> str:
+        return self._table.model_.texts(self._row)[0][self._column]
+
+    def toolTip(self) -> str:
+        return self._table.model_.texts(self._row)[1][self._column]
+
+    def column(self) -> int:
+        return self._column
+
+    def row(self) -> int:
+        return self._table.model_.index_of(self._row)
+
+    def data(self, role: int) -> Any:
+        model = self._table.model_
+        return model.data(model.index(self.row(), self._column), role)
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def _when(moment: datetime) -> str:
+    local = _aware(moment).astimezone()
+    if local.date() == datetime.now().astimezone().date():
+        return local.strftime("%H:%M:%S")
+    return local.strftime("%d %b %H:%M")
+
+
+class OrdersModel(QAbstractTableModel):
+    """The rows, newest first. On the GUI thread."""
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.rows: list[Row] = []
+        self.instruments: dict[int, tuple[str, Instrument]] = {}  # contract id -> name, tick
+
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.rows)
+
+    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = 0) -> Any:
+        if orientation is Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return COLUMNS[section]
+        return None
+
+    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = 0) -> Any:
+        if not index.isValid() or index.row() >= len(self.rows):
+            return None
+        row, column = self.rows[index.row()], index.column()
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self.texts(row)[0][column]
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return self.texts(row)[1][column] or None
+        if role == Qt.ItemDataRole.UserRole:
+            return row.cl_ord_id
+        if role == Qt.ItemDataRole.ForegroundRole and column in (PNL, R) and row.trade:
+            value = row.trade.money if column == PNL else row.trade.r
+            if value is None and column == PNL:
+                value = row.trade.points
+            if value:
+                return QColor(theme.text.gain if value > 0 else theme.text.loss)
+        if role == Qt.ItemDataRole.TextAlignmentRole and column in NUMBERS:
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        return None
+
+    def index_of(self, row: Row) -> int:
+        try:
+            return self.rows.index(row)
+        except ValueError:
+            return -1
+
+    # -- texts --
+
+    def texts(self, row: Row) -> tuple[list[str], list[str]]:
+        if row.texts is None or row.tips is None:
+            row.texts, row.tips = self._texts(row)
+        return row.texts, row.tips
+
+    def _texts(self, row: Row) -> tuple[list[str], list[str]]:
+        texts = [""] * len(COLUMNS)
+        tips = [""] * len(COLUMNS)
+        if row.trade is not None:
+            self._trade_texts(row.trade, texts, tips)
+        for column, text in row.click.items():
+            if row.trade is None or not texts[column]:
+                texts[column] = text
+        for column, text in row.told.items():
+            texts[column] = text
+            tips[column] = f"{text}\n{CANCEL_TIP}" if column == STATUS else text
+        if row.trade is None and not row.told.get(STATUS):
+            texts[STATUS] = "sending"
+        return texts, tips
+
+    def _trade_texts(self, trade_: Trade, texts: list[str], tips: list[str]) -> None:
+        entry = trade_.entry
+        known = self.instruments.get(entry.contract_id)
+        name, instrument = known if known is not None else (f"#{entry.contract_id}", None)
+        fmt = instrument.format_price if instrument is not None else str
+
+        def price(value: Decimal | None) -> str:
+            return fmt(value) if value is not None else "–"
+
+        texts[TIME] = _when(entry.timestamp)
+        tips[TIME] = _aware(entry.timestamp).astimezone().strftime("%Y-%m-%d %H:%M:%S %Z")
+        texts[SIDE] = entry.action.value
+        texts[CONTRACT] = name
+        texts[QTY] = str(entry.qty)
+        kind = entry.order_type.value if entry.order_type is not None else ""
+        level = entry.price if entry.price is not None else entry.stop_price
+        texts[ENTRY] = f"{kind} {fmt(level)}" if level is not None else kind
+        stop, target = trade_.stop, trade_.target
+        texts[SL] = price(stop.stop_price) if stop is not None else "–"
+        if stop is not None and stop.first_stop_price not in (None, stop.stop_price):
+            tips[SL] = f"placed at {price(stop.first_stop_price)}"
+        texts[TP] = price(target.price) if target is not None else "–"
+        texts[FILL] = price(entry.avg_price) if entry.filled else "–"
+        if entry.filled:
+            tips[FILL] = f"{entry.filled} filled at {price(entry.avg_price)} on average"
+        if trade_.closed:
+            texts[EXIT] = price(trade_.exit_price)
+            ids = ", ".join(map(str, trade_.exit_orders))
+            tips[EXIT] = f"{trade_.closed} of {entry.filled} closed by order {ids}"
+        elif trade_.closes:
+            texts[EXIT] = "closes " + ", ".join(map(str, trade_.closes))
+            tips[PNL] = "What it closed is counted on the row of the order it closed."
+        if trade_.money is not None:
+            currency = instrument.currency if instrument is not None else ""
+            texts[PNL] = f"{trade_.money:+,.2f}"
+            tips[PNL] = f"{trade_.money:+,.2f} {currency} realised on {trade_.closed}".strip()
+        elif trade_.points is not None:
+            texts[PNL] = "–"
+            tips[PNL] = f"{trade_.points:+f} points; the contract's point value is not known"
+        elif trade_.closed:
+            texts[PNL] = "–"
+            tips[PNL] = "The day's fills of this contract do not add up to its position"
+        if trade_.r is not None:
+            texts[R] = f"{trade_.r:+.2f}"
+            tips[R] = f"against the stop placed {price(trade_.stop_distance)} points away"
+        elif trade_.closed:
+            texts[R] = "–"
+            tips[R] = "No stop placed with the entry: no R"
+        texts[FEES] = f"{trade_.fees:,.2f}" if trade_.fees is not None else ""
+        texts[STATUS] = status_words(entry, trade_.legs)
+        tips[STATUS] = f"{texts[STATUS]}\n{CANCEL_TIP}"
+        texts[IDS] = "/".join(map(str, trade_.order_ids))
+
+
+class OrdersTable(QTableView):
+    """Today's orders, on the GUI thread. Reads the account from `feed` (an `AccountFeed`);
+    cancels through `session`'s order runner; without them it lists this window's clicks."""
+
+    message = Signal(str)  # the outcome of a cancel asked here, as HTML
+    itemChanged = Signal(object)
+
+    def __init__(
+        self,
+        session: Any = None,
+        journal: Any = None,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.session = session
+        self.journal = journal
+        self.feed = session.account_feed if session is not None else None
+        self.model_ = OrdersModel(self)
+        self.setModel(self.model_)
         self.setAccessibleName("Orders")
-        self.setHorizontalHeaderLabels(COLUMNS)
         self.verticalHeader().setVisible(False)
         self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.setWordWrap(False)
+        self.setHorizontalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
         header = self.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(STATUS, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setStretchLastSection(False)
+        self.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 6)
+        self.size_columns()
+        self.setColumnHidden(FEES, True)  # shown once a fee is known
         self.setMinimumHeight(56)
+        self._by_order: dict[int, Row] = {}  # entry id -> row
+        self._by_cl: dict[str, Row] = {}  # clOrdId of a click -> row
+        self._books: dict[int, Book] = {}  # contract id -> the day's matched fills
+        self._asked: set[int] = set()  # contracts whose names were looked up
+        self.cancel_action = QAction("Cancel order", self)
+        self.cancel_action.setShortcut(QKeySequence(Qt.Key.Key_Delete))
+        self.cancel_action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
+        self.cancel_action.triggered.connect(self.cancel_selected)
+        self.addAction(self.cancel_action)
+        self.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
+        if self.feed is not None:
+            self.feed.changed.connect(self.on_change)
+            session.contract_resolved.connect(lambda _text, resolved: self.know(resolved))
+
+    def size_columns(self, instrument: Instrument | None = None) -> None:
+        """Each column as wide as what it holds, prices in the instrument's notation."""
+        metrics = self.fontMetrics()
+        sample = instrument.format_price(Decimal("9999.75")) if instrument else "0000.00"
+        for column, text in SAMPLES.items():
+            if column in (SL, TP, FILL):
+                text = sample
+            wide = max(metrics.horizontalAdvance(text), metrics.horizontalAdvance(COLUMNS[column]))
+            self.setColumnWidth(column, wide + 16)
+
+    # -- the API the window's other parts call (by clOrdId) --
+
+    def rowCount(self) -> int:
+        return self.model_.rowCount()
+
+    def currentRow(self) -> int:
+        return self.currentIndex().row()
+
+    def item(self, row: int, column: int) -> CellRef | None:
+        rows = self.model_.rows
+        return CellRef(self, rows[row], column) if 0 <= row < len(rows) else None
 
     def add(self, request: PlaceOsoRequest, evaluation: Evaluation) -> None:
         assert evaluation.form is not None and evaluation.assessment is not None
         fmt = evaluation.form.instrument.format_price
         plan = evaluation.assessment
         entry = request.price if request.price is not None else request.stop_price
-        values = [
-            datetime.now().strftime("%H:%M:%S"),
-            request.action.value,
-            request.symbol,
-            str(request.order_qty),
-            f"{request.order_type.value} {fmt(entry) if entry is not None else ''}".strip(),
-            fmt(plan.stop.price) if plan.stop else "–",
-            fmt(plan.target.price) if plan.target else "–",
-            "sending",
-            "",
-            "",
-        ]
-        self.insertRow(0)
-        for column, value in enumerate(values):
-            item = QTableWidgetItem(value)
-            item.setData(Qt.ItemDataRole.UserRole, request.cl_ord_id)
-            self.setItem(0, column, item)
+        click = {
+            TIME: datetime.now().strftime("%H:%M:%S"),
+            SIDE: request.action.value,
+            CONTRACT: request.symbol,
+            QTY: str(request.order_qty),
+            ENTRY: f"{request.order_type.value} {fmt(entry) if entry is not None else ''}".strip(),
+            SL: fmt(plan.stop.price) if plan.stop else "–",
+            TP: fmt(plan.target.price) if plan.target else "–",
+        }
+        row = Row(when=datetime.now(UTC), cl_ord_id=request.cl_ord_id, click=click)
+        replica = self._replica()
+        order_id = (
+            replica.find_by_cl_ord_id(request.cl_ord_id)
+            if replica is not None and request.cl_ord_id
+            else None
+        )
+        held = self._by_order.get(order_id) if order_id is not None else None
+        if held is not None:  # the stream told of it before the click's row was made
+            held.cl_ord_id, held.click = request.cl_ord_id, click
+            self._by_cl[request.cl_ord_id or ""] = held
+            self._changed(held)
+            return
+        if request.cl_ord_id:
+            self._by_cl[request.cl_ord_id] = row
+        self._insert(row)
 
     def row_of(self, cl_ord_id: str | None) -> int:
-        for row in range(self.rowCount()):
-            item = self.item(row, 0)
-            if item is not None and item.data(Qt.ItemDataRole.UserRole) == cl_ord_id:
-                return row
-        return -1
+        row = self._by_cl.get(cl_ord_id) if cl_ord_id else None
+        return self.model_.index_of(row) if row is not None else -1
 
     def set_cell(self, cl_ord_id: str | None, column: int, text: str) -> None:
-        row = self.row_of(cl_ord_id)
-        cell = self.item(row, column) if row >= 0 else None
-        if cell is not None and cell.text() != text:
-            cell.setText(text)
-            cell.setToolTip(text)
+        row = self._by_cl.get(cl_ord_id) if cl_ord_id else None
+        if row is not None and row.told.get(column) != text:
+            row.told[column] = text
+            self._changed(row)
 
     def show_outcome(self, outcome: Outcome) -> None:
         ids = "/".join(str(i) for i in (outcome.order_id, outcome.oso1_id, outcome.oso2_id) if i)
         latency = f"{outcome.latency_ms:.0f} ms" if outcome.latency_ms is not None else ""
-        self.set_cell(outcome.cl_ord_id, STATUS, outcome.status.value.replace("_", " "))
-        self.set_cell(outcome.cl_ord_id, IDS, ids)
-        self.set_cell(outcome.cl_ord_id, LATENCY, latency)
+        row = self._by_cl.get(outcome.cl_ord_id) if outcome.cl_ord_id else None
+        if row is None:
+            return
+        if outcome.order_id is not None and row.order_id is None:
+            self._adopt(row, outcome.order_id)
+        row.told[STATUS] = outcome.status.value.replace("_", " ")
+        if ids:
+            row.told[IDS] = ids
+        row.told[LATENCY] = latency
+        self._changed(row)
 
     def selected_cl_ord_id(self) -> str | None:
-        row = self.currentRow()
-        item = self.item(row, 0) if row >= 0 else None
-        return item.data(Qt.ItemDataRole.UserRole) if item is not None else None
+        row = self._selected()
+        return row.cl_ord_id if row is not None else None
+
+    def selected_order_id(self) -> int | None:
+        row = self._selected()
+        return row.order_id if row is not None else None
+
+    def know(self, resolved: ResolvedContract) -> None:
+        """A contract the window resolved: its name and tick for the rows of its orders."""
+        contract_id = resolved.contract.id
+        if self.model_.instruments.get(contract_id) == (
+            resolved.contract.name,
+            resolved.instrument,
+        ):
+            return
+        self.model_.instruments[contract_id] = (resolved.contract.name, resolved.instrument)
+        self.size_columns(resolved.instrument)
+        self._redraw_contract(contract_id)
+
+    # -- following the replica --
+
+    def _replica(self) -> AccountReplica | None:
+        return self.feed.replica if self.feed is not None else None
+
+    def on_change(self, change: Change) -> None:
+        replica = self._replica()
+        if replica is None or change.reset:
+            self.rebuild()
+            return
+        entries: set[int] = set()
+        rematch = set(change.positions)
+        if change.fills:
+            rematch |= change.contracts
+        for contract_id in rematch:
+            entries |= self._rematch(replica, contract_id)
+        for order_id in change.orders:
+            entries.add(self._entry_of(replica, order_id))
+        for entry_id in entries:
+            self._update(replica, entry_id)
+
+    def rebuild(self) -> None:
+        """All rows again, from the replica and this window's clicks (a sync, an account change)."""
+        replica = self._replica()
+        clicks = [r for r in self.model_.rows if r.click]
+        for row in clicks:
+            row.order_id, row.trade, row.texts = None, None, None
+        self._by_order.clear()
+        self._books.clear()
+        rows: list[Row] = list(clicks)
+        if replica is not None:
+            for contract_id in replica.contracts_with_fills():
+                self._books[contract_id] = self._book(replica, contract_id)
+            for order_id in replica.order_ids():
+                if self._entry_of(replica, order_id) != order_id:
+                    continue
+                found = self._trade(replica, order_id)
+                if found is None:
+                    continue
+                row = self._click_of(found) or Row(when=_aware(found.entry.timestamp))
+                row.order_id, row.trade, row.texts = order_id, found, None
+                self._by_order[order_id] = row
+                if not row.click:
+                    rows.append(row)
+                self._ask_name(found.entry.contract_id)
+        rows.sort(key=lambda r: r.when, reverse=True)
+        self.model_.beginResetModel()
+        self.model_.rows = rows
+        self.model_.endResetModel()
+        self._show_fees()
+
+    def _book(self, replica: AccountReplica, contract_id: int) -> Book:
+        return match_fifo(contract_id, replica.executions(contract_id))
+
+    def _reliable(self, replica: AccountReplica, contract_id: int) -> bool:
+        book = self._books.get(contract_id)
+        return (book.net if book else 0) == replica.positions().get(contract_id, 0)
+
+    def _rematch(self, replica: AccountReplica, contract_id: int) -> set[int]:
+        """Match one contract's fills again; the entries whose rows that may change."""
+        old = self._books.get(contract_id)
+        new = self._book(replica, contract_id)
+        self._books[contract_id] = new
+        touched = set()
+        for book in (old, new):
+            for match in book.matches if book is not None else ():
+                touched.add(match.opener)
+                touched.add(match.closer)
+        return {self._entry_of(replica, i) for i in touched}
+
+    def _entry_of(self, replica: AccountReplica, order_id: int) -> int:
+        """The row an order is shown on: its parent's when the parent is held, else its own."""
+        view = replica.order(order_id)
+        parent = view.parent_id if view is not None else None
+        return parent if parent is not None and replica.order(parent) is not None else order_id
+
+    def _trade(self, replica: AccountReplica, entry_id: int) -> Trade | None:
+        entry = replica.facts(entry_id)
+        if entry is None:
+            return None
+        legs = [f for i in replica.legs_of(entry_id) if (f := replica.facts(i)) is not None]
+        known = self.model_.instruments.get(entry.contract_id)
+        return trade(
+            entry,
+            legs,
+            self._books.get(entry.contract_id),
+            known[1] if known is not None else None,
+            reliable=self._reliable(replica, entry.contract_id),
+        )
+
+    def _click_of(self, found: Trade) -> Row | None:
+        cl = found.entry.cl_ord_id
+        row = self._by_cl.get(cl) if cl else None
+        return row if row is not None and row.order_id in (None, found.entry.id) else None
+
+    def _update(self, replica: AccountReplica, entry_id: int) -> None:
+        found = self._trade(replica, entry_id)
+        row = self._by_order.get(entry_id)
+        if found is None:  # gone from the account (or never held)
+            if row is not None:
+                del self._by_order[entry_id]
+                if row.click:
+                    row.order_id, row.trade = None, None
+                    self._changed(row)
+                else:
+                    self._remove(row)
+            return
+        for leg in found.legs:  # a leg that arrived before its parent had a row of its own
+            stray = self._by_order.pop(leg.id, None)
+            if stray is not None and not stray.click:
+                self._remove(stray)
+        if row is None:
+            row = self._click_of(found)
+            if row is None:
+                row = Row(when=_aware(found.entry.timestamp), order_id=entry_id, trade=found)
+                self._by_order[entry_id] = row
+                self._ask_name(found.entry.contract_id)
+                self._insert(row)
+                self._show_fees()
+                return
+            row.order_id = entry_id
+            self._by_order[entry_id] = row
+        if row.trade != found:
+            row.trade = found
+            self._changed(row)
+            if found.fees is not None:
+                self._show_fees()
+
+    def _adopt(self, row: Row, order_id: int) -> None:
+        """A click's outcome names its order: a row the stream made for it joins the click's."""
+        other = self._by_order.get(order_id)
+        if other is not None and other is not row:
+            row.trade = other.trade
+            if not other.click:
+                self._remove(other)
+        row.order_id = order_id
+        self._by_order[order_id] = row
+
+    def _redraw_contract(self, contract_id: int) -> None:
+        replica = self._replica()
+        if replica is None:
+            return
+        for entry_id, row in list(self._by_order.items()):
+            if row.trade is not None and row.trade.entry.contract_id == contract_id:
+                self._update(replica, entry_id)
+                row.texts = None
+                self._changed(row)
+
+    def _ask_name(self, contract_id: int) -> None:
+        """A contract the window has not resolved: its name and tick, looked up once."""
+        if contract_id in self.model_.instruments or contract_id in self._asked:
+            return
+        connection = self.session.connection if self.session is not None else None
+        if connection is None or not contract_id:
+            return
+        self._asked.add(contract_id)
+        client = connection.client
+
+        def work() -> tuple[str, Instrument]:
+            contract = client.contract(contract_id)
+            maturity = client.contract_maturity(contract.contract_maturity_id)
+            return contract.name, instrument_from_product(client.product(maturity.product_id))
+
+        def done(found: tuple[str, Instrument]) -> None:
+            if contract_id not in self.model_.instruments:
+                self.model_.instruments[contract_id] = found
+                self._redraw_contract(contract_id)
+
+        def fail(exc: BaseException) -> None:  # the rows keep the contract's id
+            log.info("contract %s not looked up: %s", contract_id, describe_error(exc))
+
+        self.session.tasks.run(work, done, fail)
+
+    # -- rows in the model --
+
+    def _insert(self, row: Row) -> None:
+        rows = self.model_.rows
+        at = 0
+        while at < len(rows) and rows[at].when > row.when:
+            at += 1
+        self.model_.beginInsertRows(QModelIndex(), at, at)
+        rows.insert(at, row)
+        self.model_.endInsertRows()
+
+    def _remove(self, row: Row) -> None:
+        at = self.model_.index_of(row)
+        if at < 0:
+            return
+        self.model_.beginRemoveRows(QModelIndex(), at, at)
+        del self.model_.rows[at]
+        self.model_.endRemoveRows()
+        if row.cl_ord_id and self._by_cl.get(row.cl_ord_id) is row:
+            del self._by_cl[row.cl_ord_id]
+
+    def _changed(self, row: Row) -> None:
+        before = row.texts
+        row.texts, row.tips = self.model_._texts(row)
+        at = self.model_.index_of(row)
+        if at < 0:
+            return
+        self.model_.dataChanged.emit(
+            self.model_.index(at, 0), self.model_.index(at, len(COLUMNS) - 1)
+        )
+        for column, text in enumerate(row.texts):
+            if before is None or before[column] != text:
+                self.itemChanged.emit(CellRef(self, row, column))
+
+    def _show_fees(self) -> None:
+        if self.isColumnHidden(FEES) and any(
+            r.trade is not None and r.trade.fees is not None for r in self._by_order.values()
+        ):
+            self.setColumnHidden(FEES, False)
+
+    # -- cancel --
+
+    def _selected(self) -> Row | None:
+        at = self.currentIndex().row()
+        rows = self.model_.rows
+        selected = self.selectionModel().selectedRows() if self.selectionModel() else []
+        if selected:
+            at = selected[0].row()
+        return rows[at] if 0 <= at < len(rows) else None
+
+    def cancel_selected(self) -> None:
+        """Cancel the selected row's entry (and its legs, once it is final with nothing filled),
+        whoever placed it."""
+        row = self._selected()
+        connection = self.session.connection if self.session is not None else None
+        account_id = self.feed.account_id if self.feed is not None else None
+        if row is None:
+            self.message.emit("Select an order in the table first.")
+            return
+        if row.order_id is None:
+            self.message.emit("That order has no order id yet: nothing to cancel.")
+            return
+        if connection is None or account_id is None:
+            self.message.emit("Not connected: nothing was cancelled. Try again once connected.")
+            return
+        order_id, client = row.order_id, connection.client
+        if self.journal is not None:
+            self.journal.write("cancel", entry_id=order_id, source="orders table")
+
+        def done(report: CancelReport) -> None:
+            if self.journal is not None:
+                self.journal.write("cancel done", entry_id=order_id, orders=list(report.cancelled))
+            self.message.emit(plain(report.message))
+
+        def fail(exc: BaseException) -> None:
+            text = describe_error(exc)
+            if self.journal is not None:
+                self.journal.write("cancel failed", entry_id=order_id, detail=text)
+            self.message.emit(
+                f"<span style='color:{theme.text.error}'>Cancel failed: {plain(text)}</span>"
+            )
+
+        self.session.orders.run(lambda: cancel_bracket(client, account_id, order_id), done, fail)

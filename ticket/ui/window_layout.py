@@ -186,7 +186,7 @@ class WindowLayout(WindowParts):
         self.keys_button = QPushButton("Keys…")
         self.keys_button.setAccessibleName("Keys")
         self.keys_button.setToolTip("The keyboard shortcuts")
-        actions.addWidget(QLabel("Orders since start"))
+        actions.addWidget(QLabel("Today's orders"))
         actions.addStretch(1)
         for button in (
             self.cancel_button,
@@ -198,7 +198,9 @@ class WindowLayout(WindowParts):
             actions.addWidget(button)
         outer.addLayout(actions)
 
-        self.orders = OrdersTable()
+        # follows the account feed and the contracts resolved; its own cancels speak in the outcome
+        self.orders = OrdersTable(self.session, self.journal)
+        self.orders.message.connect(self.outcome.setText)
         outer.addWidget(self.orders, 1)
 
         self.setCentralWidget(self.frame)

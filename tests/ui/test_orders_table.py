@@ -1,0 +1,207 @@
+"""Today's orders in the window: orders placed before it opened and elsewhere, a round trip's
+fills and realised P&L in money and R against the simulator's cash, a flatten, a rejection, a
+click that becomes its order's row, and a cancel of an order placed elsewhere. Real HTTP and
+WebSockets against the simulator."""
+
+from decimal import Decimal
+
+from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
+
+from tests.api.helpers import es_request
+from ticket.broker.orders import Status, submit_oso
+from ticket.domain.orders import Action, FailureReason, OrderType, OrdStatus, PlaceOrderRequest
+from ticket.ui import theme
+from ticket.ui.orders_table import (
+    CONTRACT,
+    ENTRY,
+    EXIT,
+    FILL,
+    IDS,
+    LATENCY,
+    PNL,
+    QTY,
+    SIDE,
+    SL,
+    STATUS,
+    TP,
+    R,
+)
+
+from .conftest import find
+from .test_account_feed import live
+from .test_window import PLACE, click_place, confirm_with_enter, fill_limit_buy, place_and_confirm
+
+
+def cash(sim):
+    with sim.exchange.lock:
+        return sim.exchange.cash
+
+
+def row_of_order(window, order_id):
+    """The row whose Ids start with this order's id (an entry's row), or -1."""
+    table = window.orders
+    for row in range(table.rowCount()):
+        if table.item(row, IDS).text().split("/")[0] == str(order_id):
+            return row
+    return -1
+
+
+def cells(window, order_id, *columns):
+    row = row_of_order(window, order_id)
+    assert row >= 0, f"no row for order {order_id}"
+    return [window.orders.item(row, c).text() for c in columns]
+
+
+def test_orders_placed_before_the_window_opened_are_shown_with_a_round_trips_pnl(
+    qtbot, make_window, sim, client
+):
+    symbol = sim.front("ES")
+    before = cash(sim)
+    trip = submit_oso(client, es_request(sim, client, price="5990.00"))  # SL -8, TP +16 ticks
+    sim.set_price(symbol, "5989.75")  # the offer reaches 5990.00: the entry fills
+    sim.set_price(symbol, "5994.00")  # the target fills, the stop is cancelled
+    resting = submit_oso(client, es_request(sim, client, price="5950.00", qty=1))
+    assert trip.status is Status.PLACED and resting.status is Status.PLACED
+    realised = cash(sim) - before
+    assert realised == Decimal("400.00")  # 2 contracts x 4 points x 50
+
+    window = make_window()
+    qtbot.waitUntil(lambda: live(window), timeout=10000)
+    qtbot.waitUntil(lambda: row_of_order(window, trip.order_id) >= 0, timeout=10000)
+    assert window.orders.rowCount() == 2  # legs are on their entry's row, not rows of their own
+    side, contract, qty, entry, sl, tp = cells(
+        window, trip.order_id, SIDE, CONTRACT, QTY, ENTRY, SL, TP
+    )
+    assert (side, contract, qty, entry, sl, tp) == (
+        "Buy",
+        symbol,
+        "2",
+        "Limit 5990.00",
+        "5988.00",
+        "5994.00",
+    )
+    fill, exit_, pnl, r, status = cells(window, trip.order_id, FILL, EXIT, PNL, R, STATUS)
+    assert (fill, exit_) == ("5990.00", "5994.00")
+    assert pnl == f"{realised:+,.2f}" == "+400.00"
+    assert r == "+2.00"  # 4 points won against the 2 points to the stop as placed
+    assert status == "entry filled 2 · stop canceled · target filled"
+    row = row_of_order(window, trip.order_id)
+    colour = window.orders.item(row, PNL).data(Qt.ItemDataRole.ForegroundRole)
+    assert colour.name() == theme.text.gain.lower()
+    assert cells(window, resting.order_id, STATUS, FILL, PNL) == [
+        "entry working · stop suspended · target suspended",
+        "–",
+        "",
+    ]
+    # newest first
+    assert row_of_order(window, resting.order_id) < row_of_order(window, trip.order_id)
+
+
+def test_a_flatten_of_a_position_bought_elsewhere_shows_its_pnl_on_the_buys_row(
+    qtbot, window, sim, client
+):
+    qtbot.waitUntil(lambda: live(window), timeout=10000)
+    symbol = sim.front("ES")
+    sim.set_price(symbol, "6000.00")
+    before = cash(sim)
+    bought = client.place_order(
+        PlaceOrderRequest(
+            account_id=window.account.id,
+            action=Action.BUY,
+            symbol=symbol,
+            order_qty=1,
+            order_type=OrderType.MARKET,
+        )
+    )
+    qtbot.waitUntil(lambda: row_of_order(window, bought.order_id) >= 0, timeout=10000)
+    qtbot.waitUntil(lambda: cells(window, bought.order_id, STATUS) == ["filled 1"])
+    sim.set_price(symbol, "5998.00")
+    qtbot.mouseClick(find(window, "Flatten contract"), Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: cells(window, bought.order_id, PNL)[0] not in ("", "–"), timeout=10000)
+    realised = cash(sim) - before
+    assert realised < 0
+    fill, exit_, pnl, r = cells(window, bought.order_id, FILL, EXIT, PNL, R)
+    assert Decimal(exit_) < Decimal(fill)
+    assert pnl == f"{realised:+,.2f}"
+    assert r == "–"  # bought without a stop: there is no R
+    with sim.exchange.lock:
+        [closing] = [o.id for o in sim.exchange.orders.values() if o.action is Action.SELL]
+    qtbot.waitUntil(lambda: row_of_order(window, closing) >= 0)
+    assert cells(window, closing, EXIT, PNL) == [f"closes {bought.order_id}", ""]
+
+
+def test_a_rejected_click_keeps_one_row_that_says_so(qtbot, window, sim):
+    fill_limit_buy(qtbot, window, sim)
+    sim.faults.reject_next(FailureReason.MAX_POS_LIMIT_REACHED, text="Max position 1")
+    place_and_confirm(qtbot, window, "REJECTED")
+    assert window.orders.rowCount() == 1
+    assert window.orders.item(0, STATUS).text() == "rejected"
+    assert window.orders.item(0, ENTRY).text() == "Limit 5990.25"
+
+
+def test_a_leg_rejected_on_activation_is_said_on_its_entrys_row(qtbot, window, sim, client):
+    qtbot.waitUntil(lambda: live(window), timeout=10000)
+    sim.faults.fail_leg_activation_next(leg=1)
+    placed = submit_oso(client, es_request(sim, client, price="5990.00", qty=1))
+    sim.set_price(sim.front("ES"), "5989.75")
+    qtbot.waitUntil(
+        lambda: (
+            cells(window, placed.order_id, STATUS)
+            == ["entry filled 1 · stop rejected · target working"]
+        ),
+        timeout=10000,
+    )
+
+
+def test_a_click_in_flight_becomes_its_orders_row(qtbot, window, sim, hold):
+    qtbot.waitUntil(lambda: live(window), timeout=10000)
+    held = hold(PLACE)
+    fill_limit_buy(qtbot, window, sim)
+    click_place(qtbot, window)
+    confirm_with_enter(qtbot, window)
+    assert held.arrived.wait(10)
+    qtbot.waitUntil(lambda: window.orders.rowCount() == 1)
+    assert window.orders.item(0, STATUS).text() == "sending"
+    assert window.orders.item(0, ENTRY).text() == "Limit 5990.25"
+    held.release()
+    qtbot.waitUntil(lambda: not window.in_flight, timeout=15000)
+    with sim.exchange.lock:
+        [entry] = [o for o in sim.exchange.orders.values() if o.parent_id is None]
+    qtbot.waitUntil(lambda: window.orders.item(0, IDS).text().startswith(str(entry.id)))
+    qtbot.waitUntil(lambda: "entry working" in window.orders.item(0, STATUS).text())
+    assert window.orders.rowCount() == 1  # the click's row is the order's row
+    assert window.orders.item(0, LATENCY).text().endswith(" ms")
+    sim.set_price(sim.front("ES"), "5990.00")  # the offer reaches 5990.25
+    qtbot.waitUntil(lambda: window.orders.item(0, FILL).text() == "5990.25", timeout=10000)
+    assert window.orders.rowCount() == 1
+
+
+def test_an_order_placed_elsewhere_is_cancelled_from_its_selected_row(qtbot, window, sim, client):
+    qtbot.waitUntil(lambda: live(window), timeout=10000)
+    placed = client.place_order(
+        PlaceOrderRequest(
+            account_id=window.account.id,
+            action=Action.BUY,
+            symbol=sim.front("ES"),
+            order_qty=1,
+            order_type=OrderType.LIMIT,
+            price=Decimal("5950.00"),
+        )
+    )
+    qtbot.waitUntil(lambda: row_of_order(window, placed.order_id) >= 0, timeout=10000)
+    assert cells(window, placed.order_id, STATUS) == ["working"]
+    table = window.orders
+    index = table.model().index(row_of_order(window, placed.order_id), STATUS)
+    table.scrollTo(index)
+    qtbot.mouseClick(
+        table.viewport(), Qt.MouseButton.LeftButton, pos=table.visualRect(index).center()
+    )
+    assert table.selected_order_id() == placed.order_id
+    QTest.keyClick(table, Qt.Key.Key_Delete)
+    qtbot.waitUntil(lambda: cells(window, placed.order_id, STATUS) == ["canceled"], timeout=10000)
+    with sim.exchange.lock:
+        assert sim.exchange.orders[placed.order_id].status is OrdStatus.CANCELED
+    qtbot.waitUntil(lambda: "cancel" in window.outcome.text().lower())
+    kinds = [e["kind"] for e in window.journal.read()]
+    assert "cancel" in kinds and "cancel done" in kinds
