@@ -300,6 +300,8 @@ class BracketPanel(QGroupBox):
     def _more_targets(self) -> QWidget:
         """Targets 2 and 3 on one line: contracts × distance, and a button to drop each."""
         box = QWidget()
+        box.setAccessibleName("More")  # as its label reads
+        box.setAccessibleDescription("Targets 2 and 3: contracts × distance")
         line = QHBoxLayout(box)
         line.setContentsMargins(0, 0, 0, 0)
         self.extra: list[tuple[QWidget, StepEdit]] = []
@@ -318,6 +320,7 @@ class BracketPanel(QGroupBox):
             remove.setAccessibleName(f"Remove target {number}")
             remove.setToolTip(f"No target {number}: its contracts go to target 1")
             remove.setStyleSheet("QPushButton { padding: 1px 4px; }")
+            remove.setMaximumHeight(qty.sizeHint().height())
             remove.clicked.connect(lambda _=False, n=number: self.vm.remove_target(n - 1))
             self.target_qty.append(qty)
             for widget in (qty, QLabel("×"), distance, remove):
@@ -334,8 +337,10 @@ class BracketPanel(QGroupBox):
         self.target_qty[0].setVisible(scaling)
         self.times.setVisible(scaling)
         self.form.setRowVisible(self.more_row, scaling)
-        # the targets' prices are in the plan then: one row instead of two keeps the height
+        # The targets' prices are in the plan then, and the rows sit closer: with three targets
+        # the panel is no taller than with one, and the window still fits a laptop.
         self.form.setRowVisible(self.result, not scaling)
+        self.form.setVerticalSpacing(2 if scaling else -1)
         for n, (part, _) in enumerate(self.extra, 2):
             part.setVisible(scaling and n <= count)
         self.add_button.setEnabled(count < MAX_TARGETS)
