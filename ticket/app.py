@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import sys
@@ -81,6 +82,7 @@ def main(
         return _run(opener, env_name, api_url, quit_when_ready, started)
     finally:
         opener.close()
+        gc.enable()  # if start-up ended before the first paint, which enables it
 
 
 def _run(
@@ -98,8 +100,6 @@ def _run(
     if url is not None:
         opener.close()
     tune_runtime()
-    log_file = setup_logging()
-    logging.getLogger(__name__).info("ticket %s starting, log at %s", __version__, log_file)
     existing = QApplication.instance()
     app = existing if isinstance(existing, QApplication) else QApplication(sys.argv)
     app.setApplicationName("ticket")
@@ -108,9 +108,10 @@ def _run(
     app.setWindowIcon(app_icon())
     window = build_window()
     window.session.opener = opener
-    window.show()
 
     def connect() -> None:  # after the first paint, so the window shows at once
+        log_file = setup_logging()
+        logging.getLogger(__name__).info("ticket %s starting, log at %s", __version__, log_file)
         if url is None:
             window.start(None)
             return
@@ -127,80 +128,100 @@ def _run(
         else:
             window.start(url, credentials)
 
-    QTimer.singleShot(0, connect)
-    if quit_when_ready:
-        return _quit_when_ready(app, window, started or time.perf_counter())
-    return app.exec()
+    # TICKET_STARTUP_PROBE=S (tests/perf): with --quit-when-ready, stay idle S seconds once
+    # ready, then print the resident memory of this process and of the practice simulator's
+    idle_s = float(os.environ.get("TICKET_STARTUP_PROBE") or 0) if quit_when_ready else 0.0
+    watch = StartupWatch(
+        app, window, started or time.perf_counter(), connect, report=quit_when_ready, idle_s=idle_s
+    )
+    window.installEventFilter(watch)
+    window.show()
+    code = app.exec()
+    return watch.result if quit_when_ready else code
 
 
 READY_WITHIN_S = 30.0
 
 
-def _quit_when_ready(app: QApplication, window: TicketWindow, started: float) -> int:
-    """Run until the window is painted and ready to trade (an account, a contract, a first
-    quote), print each time from the process's start as it happens (`paint_ms N`, then
-    `ready_ms N`), and exit 0; or exit 1 with the reason after 30 s, so anyone can time
-    start-up from outside."""
-    marks: dict[str, float] = {}
-    result = [1]
+class StartupWatch(QObject):
+    """Start-up on the GUI thread, in order: the first paint (the garbage collector is off
+    until then: start-up's imports make objects that live as long as the program, and
+    collecting them again and again finds nothing), then the connection (nothing
+    the first paint does not need runs before it), then ready to trade (an account, a
+    contract, a first quote), then the objects of start-up frozen out of the garbage
+    collector's reach, so that its full collections later (a resync of thousands of orders)
+    do not walk them again. With `report` (--quit-when-ready) it prints each time from the
+    process's start as it happens (`paint_ms N`, then `ready_ms N`) and exits 0, or exits 1
+    with the reason after 30 s, so anyone can time start-up from outside."""
 
-    def painted() -> None:
-        marks["paint_ms"] = (time.perf_counter() - started) * 1000
-        print(f"paint_ms {marks['paint_ms']:.0f}", flush=True)  # now: timed from outside too
+    def __init__(
+        self,
+        app: QApplication,
+        window: TicketWindow,
+        started: float,
+        connect: Callable[[], None],
+        *,
+        report: bool,
+        idle_s: float = 0.0,
+    ) -> None:
+        super().__init__()
+        self.app, self.window, self.started = app, window, started
+        self.connect_now, self.report, self.idle_s = connect, report, idle_s
+        self.marks: dict[str, float] = {}
+        self.result = 1
 
-    def waiting_for() -> str:
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Paint and "paint_ms" not in self.marks:
+            self.marks["paint_ms"] = self._elapsed_ms()
+            gc.enable()  # off since `ticket.cli` began the window's imports
+            if self.report:
+                print(f"paint_ms {self.marks['paint_ms']:.0f}", flush=True)
+            QTimer.singleShot(0, self.connect_now)
+            QTimer.singleShot(0, self._check)
+        return False
+
+    def _elapsed_ms(self) -> float:
+        return (time.perf_counter() - self.started) * 1000
+
+    def _waiting_for(self) -> str:
+        window = self.window
         if window.account is None:
             return "an account (sign-in)"
         if window.contract is None:
             return "the contract"
         if window.quote_bar.quote is None:
             return "a first quote"
-        return "the first paint" if "paint_ms" not in marks else ""
+        return ""
 
-    def check() -> None:
-        missing = waiting_for()
-        elapsed = time.perf_counter() - started
+    def _check(self) -> None:
+        missing = self._waiting_for()
         if not missing:
-            marks["ready_ms"] = elapsed * 1000
-            print(f"ready_ms {marks['ready_ms']:.0f}", flush=True)
-            result[0] = 0
-            QTimer.singleShot(round(idle_s * 1000), leave)
-        elif elapsed > READY_WITHIN_S:
-            print(f"not ready after {READY_WITHIN_S:.0f} s: waiting for {missing}", file=sys.stderr)
-            window.close()
-            app.quit()
+            self.marks["ready_ms"] = self._elapsed_ms()
+            gc.freeze()
+            if self.report:
+                print(f"ready_ms {self.marks['ready_ms']:.0f}", flush=True)
+                self.result = 0
+                QTimer.singleShot(round(self.idle_s * 1000), self._leave)
+        elif self._elapsed_ms() > READY_WITHIN_S * 1000:
+            gc.freeze()  # a sign-in form waiting for the trader: start-up is over all the same
+            if self.report:
+                print(
+                    f"not ready after {READY_WITHIN_S:.0f} s: waiting for {missing}",
+                    file=sys.stderr,
+                )
+                self.window.close()
+                self.app.quit()
         else:
-            QTimer.singleShot(10, check)
+            QTimer.singleShot(10, self._check)
 
-    def leave() -> None:
-        if idle_s:
+    def _leave(self) -> None:
+        if self.idle_s:
             print(f"rss_kb {_rss_kb('self')}", flush=True)
-            connection = window.session.connection
+            connection = self.window.session.connection
             if connection is not None and connection.practice is not None:
                 print(f"sim_rss_kb {_rss_kb(str(connection.practice.process.pid))}", flush=True)
-        window.close()
-        app.quit()
-
-    # TICKET_STARTUP_PROBE=S (tests/perf): stay idle S seconds once ready, then print the
-    # resident memory of this process and of the practice simulator's, each on its own
-    idle_s = float(os.environ.get("TICKET_STARTUP_PROBE") or 0)
-    probe = _FirstPaint(painted)
-    window.installEventFilter(probe)
-    QTimer.singleShot(0, check)
-    app.exec()
-    return result[0]
-
-
-class _FirstPaint(QObject):
-    def __init__(self, then: Callable[[], None]) -> None:
-        super().__init__()
-        self._then: Callable[[], None] | None = then
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if event.type() == QEvent.Type.Paint and self._then is not None:
-            then, self._then = self._then, None
-            then()
-        return False
+        self.window.close()
+        self.app.quit()
 
 
 def _rss_kb(pid: str) -> int:

@@ -4,7 +4,6 @@ filter masks anything that still looks like a bearer token, as a second line of 
 from __future__ import annotations
 
 import logging
-import logging.handlers
 import re
 from pathlib import Path
 
@@ -27,6 +26,8 @@ class RedactSecrets(logging.Filter):
 
 def setup_logging(folder: Path | None = None, level: int = logging.INFO) -> Path:
     """Send the app's log records to `<log dir>/ticket.log` (1 MB, 3 old files kept)."""
+    import logging.handlers  # after the window's first paint: it is not needed before
+
     folder = folder or log_dir()
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / "ticket.log"
