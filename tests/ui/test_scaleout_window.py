@@ -84,9 +84,7 @@ def test_quantities_that_do_not_add_up_are_said_at_the_targets_and_nothing_is_se
     assert note.isHidden()
 
 
-def test_a_rejected_second_part_leaves_the_first_working_and_the_window_says_so(
-    qtbot, window, sim
-):
+def test_a_rejected_second_part_leaves_the_first_working_and_the_window_says_so(qtbot, window, sim):
     two_targets(qtbot, window, sim)
     place = sim.routes[PLACE]
 
@@ -137,3 +135,24 @@ def test_switching_the_unit_keeps_every_target_where_it_was(qtbot, window, sim):
     assert find(window, "Take-profit distance").text() == "5992.25"
     assert find(window, "Target 2 distance").text() == "5994.25"
     assert "5994.25</b> ×1" in find(window, "Reward").text()
+
+
+def test_a_penalty_on_the_first_part_holds_the_others_back(qtbot, window, sim):
+    two_targets(qtbot, window, sim)
+    sim.faults.penalise_next(PLACE, seconds=1.0)
+    click_place(qtbot, window)
+    confirm_with_enter(qtbot, window)
+    qtbot.waitUntil(lambda: not window.in_flight, timeout=15000)
+    text = window.outcome.text()
+    assert "PENALISED: no part placed" in text, text
+    assert "part 2 ×1 at 5994.25 not sent: Held back after part 1 was penalised" in text
+    assert len(sim.requests(PLACE)) == 1 and sim.entry_orders() == 0
+    assert "Wait" in window.place_button.text() and not window.place_button.isEnabled()
+    statuses = {window.orders.item(r, STATUS).text() for r in range(window.orders.rowCount())}
+    assert statuses == {"penalised", "not placed"}
+    # nothing was placed: once the wait is over the ticket goes again, with no duplicate question
+    click_place(qtbot, window)
+    confirm_with_enter(qtbot, window)
+    qtbot.waitUntil(lambda: not window.in_flight, timeout=15000)
+    assert "PLACED: all 2 parts" in window.outcome.text(), window.outcome.text()
+    assert sim.entry_orders() == 2

@@ -326,6 +326,9 @@ class BracketPanel(QGroupBox):
             for widget in (qty, QLabel("×"), distance, remove):
                 row.addWidget(widget)
             row.setStretchFactor(distance, 1)
+            policy = part.sizePolicy()
+            policy.setRetainSizeWhenHidden(True)  # target 2 keeps its half with target 3 away
+            part.setSizePolicy(policy)
             line.addWidget(part, 1)
             self.extra.append((part, distance))
         return box

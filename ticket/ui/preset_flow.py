@@ -24,9 +24,11 @@ from ticket.ui.window_parts import WindowParts
 PRESET_KEYS: tuple[tuple[str, str], ...] = (
     ("Alt+1 … Alt+9", "apply the contract's preset 1 … 9 (the buttons under Entry)"),
 )
+# The active preset in the highlight colour: bold would need a width the row does not give it.
 BUTTON_STYLE = (
     "QPushButton { padding: 1px 8px; }"
-    "QPushButton:checked { font-weight: bold; border: 1px solid palette(highlight); }"
+    "QPushButton:checked { background: palette(highlight); color: palette(highlighted-text);"
+    " border: 1px solid palette(highlight); border-radius: 2px; }"
 )
 
 
