@@ -1,6 +1,7 @@
 """The day's orders as trades: rows per entry with their legs, fills matched first in first out
 per contract, realised P&L in money and R, and nothing shown where it would be a guess."""
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
@@ -10,6 +11,7 @@ from hypothesis import strategies as st
 from ticket.domain.instruments import BUILT_IN
 from ticket.domain.orders import Action, OrderType, OrdStatus
 from ticket.domain.trades import (
+    Book,
     Execution,
     OrderFacts,
     books,
@@ -90,7 +92,7 @@ def test_a_bracket_is_one_row_with_its_exit_fill_and_pnl_in_money_and_r():
 
 def test_r_is_against_the_stop_as_placed_not_as_moved():
     orders, fills = bracket(stop="5998.00")
-    moved = orders[1].model_copy(update={"stop_price": Decimal("6000.00")})  # to break-even
+    moved = replace(orders[1], stop_price=Decimal("6000.00"))  # to break-even
     [row] = trades([orders[0], moved, orders[2]], fills, {1: ES})
     assert row.r == Decimal(2) and row.stop_distance == Decimal("2.00")
 
@@ -255,3 +257,22 @@ def test_matching_is_first_in_first_out(fills):
             qty, points = pairs.get((m.opener, m.closer), (0, Decimal(0)))
             pairs[(m.opener, m.closer)] = (qty + m.qty, points + m.points)
         assert pairs == one_contract_at_a_time(mine)
+
+
+@given(days(), st.randoms())
+def test_a_book_kept_fill_by_fill_is_the_book_matched_at_once(fills, rnd):
+    for contract_id in (1, 2):
+        mine = [f for f in fills if f.contract_id == contract_id]
+        kept = Book(contract_id)
+        changed = set()
+        for f in mine:  # in time order: each is matched in place
+            added = kept.add(f)
+            assert added is not None and f.order_id in added
+            changed |= added
+        whole = match_fifo(contract_id, mine)
+        assert kept.matches == whole.matches and kept.net == whole.net
+        assert changed >= whole.orders()
+        if mine:
+            assert kept.add(mine[rnd.randrange(len(mine))]) is None  # seen before
+            earlier = replace(mine[0], id=10_000, timestamp=mine[0].timestamp - timedelta(1))
+            assert kept.add(earlier) is None  # earlier than the rest: match again

@@ -480,6 +480,9 @@ class AccountReplica:
         fills = self._fills_of.get(order_id, {})
         return [fills[i] for i in sorted(fills)]
 
+    def fill(self, fill_id: int) -> Fill | None:
+        return self._fills.get(fill_id)
+
     def fills_of_contract(self, contract_id: int) -> list[Fill]:
         """One contract's fills, by id."""
         return [self._fills[i] for i in sorted(self._contract_fills.get(contract_id, ()))]
@@ -511,7 +514,7 @@ class AccountReplica:
         if view is None or order is None:
             return None
         first = self.first_version(order_id)
-        return OrderFacts.model_construct(
+        return OrderFacts(
             id=view.id,
             contract_id=view.contract_id,
             timestamp=order.timestamp,
@@ -583,7 +586,7 @@ class AccountReplica:
 
 
 def execution(fill: Fill) -> Execution:
-    return Execution.model_construct(
+    return Execution(
         id=fill.id,
         order_id=fill.order_id,
         contract_id=fill.contract_id,

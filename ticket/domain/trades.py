@@ -15,7 +15,9 @@ is not known the row says nothing rather than a guess, and so does every row of 
 day's fills do not add up to its position (a position carried from an earlier day: its opening
 fills are not among today's).
 
-Pure functions over frozen models: the window, the command line and the tests share them.
+Pure functions over frozen dataclasses: a sync of 5,000 orders makes thousands of them, and what
+they are made from was validated when the stream's entities were parsed. The window, the command
+line and the tests share them.
 """
 
 from __future__ import annotations
@@ -25,8 +27,6 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-
-from pydantic import BaseModel, ConfigDict
 
 from ticket.domain.instruments import Instrument
 from ticket.domain.orders import Action, OrderType, OrdStatus
@@ -39,10 +39,9 @@ STOP_TYPES = (
 )
 
 
-class OrderFacts(BaseModel):
+@dataclass(frozen=True, slots=True)
+class OrderFacts:
     """One order as the rows read it: its live version, its fills and where it came from."""
-
-    model_config = ConfigDict(defer_build=True, frozen=True, extra="forbid")
 
     id: int
     contract_id: int
@@ -64,10 +63,9 @@ class OrderFacts(BaseModel):
         return self.order_type in STOP_TYPES
 
 
-class Execution(BaseModel):
+@dataclass(frozen=True, slots=True)
+class Execution:
     """One fill."""
-
-    model_config = ConfigDict(defer_build=True, frozen=True, extra="forbid")
 
     id: int
     order_id: int
@@ -79,10 +77,9 @@ class Execution(BaseModel):
     active: bool = True
 
 
-class Match(BaseModel):
+@dataclass(frozen=True, slots=True)
+class Match:
     """`qty` contracts opened by one fill and closed by a later one."""
-
-    model_config = ConfigDict(defer_build=True, frozen=True, extra="forbid")
 
     contract_id: int
     side: Action  # the opening side
@@ -98,24 +95,6 @@ class Match(BaseModel):
         return (self.close_price - self.open_price) * self.side.sign * self.qty
 
 
-class Book(BaseModel):
-    """The matched pairs of one contract's fills, by the order that opened and that closed."""
-
-    model_config = ConfigDict(defer_build=True, frozen=True, extra="forbid")
-
-    contract_id: int
-    matches: tuple[Match, ...] = ()
-    net: int = 0  # what today's fills add up to, long > 0
-
-    def opened_by(self, order_ids: Iterable[int]) -> list[Match]:
-        wanted = set(order_ids)
-        return [m for m in self.matches if m.opener in wanted]
-
-    def closed_by(self, order_ids: Iterable[int]) -> list[Match]:
-        wanted = set(order_ids)
-        return [m for m in self.matches if m.closer in wanted]
-
-
 @dataclass(slots=True)
 class _Lot:
     order_id: int
@@ -128,35 +107,80 @@ def _time_order(fill: Execution) -> tuple[datetime, int]:
     return fill.timestamp, fill.id
 
 
-def match_fifo(contract_id: int, fills: Iterable[Execution]) -> Book:
-    """Pair one contract's fills first in, first out, in time order (ties by fill id)."""
-    lots: deque[_Lot] = deque()  # open, oldest first, all on one side
-    matches: list[Match] = []
-    net = 0
-    for fill in sorted((f for f in fills if f.active and f.qty > 0), key=_time_order):
+class Book:
+    """One contract's fills matched first in, first out, in time order (ties by fill id), kept
+    current as fills arrive. Mutable state on one thread, like the replica it is read from."""
+
+    def __init__(self, contract_id: int, fills: Iterable[Execution] = ()) -> None:
+        self.contract_id = contract_id
+        self.net = 0  # what the fills add up to, long > 0
+        self.matches: list[Match] = []  # in the order they were made
+        self._lots: deque[_Lot] = deque()  # open, oldest first, all on one side
+        self._seen: set[int] = set()
+        self._last: tuple[datetime, int] | None = None
+        self._opened: dict[int, list[Match]] = {}  # opening order id -> its matches
+        self._closed: dict[int, list[Match]] = {}  # closing order id -> its matches
+        for fill in sorted(fills, key=_time_order):
+            self._take(fill)
+
+    def add(self, fill: Execution) -> set[int] | None:
+        """A fill not seen before and later than every other: matched in place, and the orders
+        whose matches it changed are returned. None when it cannot be (a fill seen before, or
+        an earlier one): the caller matches the contract's fills again."""
+        if fill.id in self._seen or (self._last is not None and _time_order(fill) < self._last):
+            return None
+        return self._take(fill)
+
+    def _take(self, fill: Execution) -> set[int]:
+        self._seen.add(fill.id)
+        self._last = _time_order(fill)
+        touched = {fill.order_id}
+        if not fill.active or fill.qty <= 0:
+            return touched
         left = fill.qty
-        while left and lots and lots[0].side is not fill.action:
-            lot = lots[0]
+        while left and self._lots and self._lots[0].side is not fill.action:
+            lot = self._lots[0]
             take = min(lot.qty, left)
-            matches.append(
-                Match.model_construct(
-                    contract_id=contract_id,
-                    side=lot.side,
-                    qty=take,
-                    opener=lot.order_id,
-                    closer=fill.order_id,
-                    open_price=lot.price,
-                    close_price=fill.price,
-                )
+            match = Match(
+                contract_id=self.contract_id,
+                side=lot.side,
+                qty=take,
+                opener=lot.order_id,
+                closer=fill.order_id,
+                open_price=lot.price,
+                close_price=fill.price,
             )
+            self.matches.append(match)
+            self._opened.setdefault(match.opener, []).append(match)
+            self._closed.setdefault(match.closer, []).append(match)
+            touched.add(match.opener)
             left -= take
             lot.qty -= take
             if not lot.qty:
-                lots.popleft()
+                self._lots.popleft()
         if left:
-            lots.append(_Lot(fill.order_id, fill.price, left, fill.action))
-        net += fill.qty * fill.action.sign
-    return Book.model_construct(contract_id=contract_id, matches=tuple(matches), net=net)
+            self._lots.append(_Lot(fill.order_id, fill.price, left, fill.action))
+        self.net += fill.qty * fill.action.sign
+        return touched
+
+    def opened_by(self, order_ids: Iterable[int]) -> list[Match]:
+        return [m for i in order_ids for m in self._opened.get(i, ())]
+
+    def closed_by(self, order_ids: Iterable[int]) -> list[Match]:
+        return [m for i in order_ids for m in self._closed.get(i, ())]
+
+    def orders(self) -> set[int]:
+        """The orders with a match, opening or closing."""
+        return set(self._opened) | set(self._closed)
+
+    def pairs_of(self, order_id: int) -> tuple[tuple[Match, ...], tuple[Match, ...]]:
+        """What one order opened and closed (to tell which rows a new matching changed)."""
+        return tuple(self._opened.get(order_id, ())), tuple(self._closed.get(order_id, ()))
+
+
+def match_fifo(contract_id: int, fills: Iterable[Execution]) -> Book:
+    """Pair one contract's fills first in, first out."""
+    return Book(contract_id, fills)
 
 
 def books(fills: Iterable[Execution]) -> dict[int, Book]:
@@ -167,10 +191,9 @@ def books(fills: Iterable[Execution]) -> dict[int, Book]:
     return {c: match_fifo(c, f) for c, f in by_contract.items()}
 
 
-class Trade(BaseModel):
+@dataclass(frozen=True, slots=True)
+class Trade:
     """One row: an entry, its legs, and what the day's fills say of them."""
-
-    model_config = ConfigDict(defer_build=True, frozen=True, extra="forbid")
 
     entry: OrderFacts
     legs: tuple[OrderFacts, ...] = ()
@@ -247,7 +270,7 @@ def trade(
     own = [f for f in fills if f.active and f.order_id in ids]
     if fees is not None and own and all(f.id in fees for f in own):
         fee = sum((fees[f.id] for f in own), Decimal(0))
-    return Trade.model_construct(
+    return Trade(
         entry=entry,
         legs=legs,
         closed=closed,

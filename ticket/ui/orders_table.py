@@ -19,6 +19,7 @@ server's state then (`ticket.broker.monitor.cancel_bracket`).
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -39,11 +40,11 @@ from ticket.broker.contracts import ResolvedContract, instrument_from_product
 from ticket.broker.errors import describe_error
 from ticket.broker.monitor import CancelReport, cancel_bracket
 from ticket.broker.orders import Outcome
-from ticket.broker.replica import AccountReplica, Change
+from ticket.broker.replica import AccountReplica, Change, execution
 from ticket.domain.draft import Evaluation
 from ticket.domain.instruments import Instrument
 from ticket.domain.orders import PlaceOsoRequest
-from ticket.domain.trades import Book, Trade, match_fifo, status_words, trade
+from ticket.domain.trades import Book, Trade, status_words, trade
 from ticket.ui import theme
 from ticket.ui.widgets import plain
 
@@ -102,6 +103,7 @@ class Row:
     click: dict[int, str] = field(default_factory=dict)  # what the click said, by column
     told: dict[int, str] = field(default_factory=dict)  # what the window said since
     trade: Trade | None = None
+    stale: bool = False  # its trade is to be made again from the replica before it is shown
     texts: list[str] | None = None  # made when first painted
     tips: list[str] | None = None
 
@@ -147,6 +149,7 @@ class OrdersModel(QAbstractTableModel):
         super().__init__(parent)
         self.rows: list[Row] = []
         self.instruments: dict[int, tuple[str, Instrument]] = {}  # contract id -> name, tick
+        self.make_trade: Callable[[int], Trade | None] = lambda _order_id: None
 
     def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self.rows)
@@ -169,6 +172,8 @@ class OrdersModel(QAbstractTableModel):
             return self.texts(row)[1][column] or None
         if role == Qt.ItemDataRole.UserRole:
             return row.cl_ord_id
+        if role == Qt.ItemDataRole.ForegroundRole and column in (PNL, R):
+            self.fresh(row)
         if role == Qt.ItemDataRole.ForegroundRole and column in (PNL, R) and row.trade:
             value = row.trade.money if column == PNL else row.trade.r
             if value is None and column == PNL:
@@ -187,7 +192,14 @@ class OrdersModel(QAbstractTableModel):
 
     # -- texts --
 
+    def fresh(self, row: Row) -> None:
+        if row.stale:
+            row.stale = False
+            row.texts = None
+            row.trade = self.make_trade(row.order_id) if row.order_id is not None else None
+
     def texts(self, row: Row) -> tuple[list[str], list[str]]:
+        self.fresh(row)
         if row.texts is None or row.tips is None:
             row.texts, row.tips = self._texts(row)
         return row.texts, row.tips
@@ -279,6 +291,7 @@ class OrdersTable(QTableView):
         self.journal = journal
         self.feed = session.account_feed if session is not None else None
         self.model_ = OrdersModel(self)
+        self.model_.make_trade = self._made_trade
         self.setModel(self.model_)
         self.setAccessibleName("Orders")
         self.verticalHeader().setVisible(False)
@@ -297,6 +310,7 @@ class OrdersTable(QTableView):
         self._by_order: dict[int, Row] = {}  # entry id -> row
         self._by_cl: dict[str, Row] = {}  # clOrdId of a click -> row
         self._books: dict[int, Book] = {}  # contract id -> the day's matched fills
+        self._trusted: dict[int, bool] = {}  # contract id -> its fills add up to its position
         self._asked: set[int] = set()  # contracts whose names were looked up
         self.cancel_action = QAction("Cancel order", self)
         self.cancel_action.setShortcut(QKeySequence(Qt.Key.Key_Delete))
@@ -415,16 +429,42 @@ class OrdersTable(QTableView):
         if replica is None or change.reset:
             self.rebuild()
             return
-        entries: set[int] = set()
-        rematch = set(change.positions)
+        touched = set(change.orders)
         if change.fills:
-            rematch |= change.contracts
-        for contract_id in rematch:
-            entries |= self._rematch(replica, contract_id)
-        for order_id in change.orders:
-            entries.add(self._entry_of(replica, order_id))
-        for entry_id in entries:
+            touched |= self._follow_fills(replica, change)
+        for contract_id in change.positions | (change.contracts if change.fills else set()):
+            trusted = self._reliable(replica, contract_id)
+            if self._trusted.get(contract_id, True) != trusted:
+                book = self._books.get(contract_id)
+                touched |= book.orders() if book is not None else set()
+            self._trusted[contract_id] = trusted
+        for entry_id in {self._entry_of(replica, i) for i in touched}:
             self._update(replica, entry_id)
+
+    def _follow_fills(self, replica: AccountReplica, change: Change) -> set[int]:
+        """Match the new fills; the orders whose matches changed. A fill later than those held
+        is matched in place; an earlier, changed or removed one has its contract matched again."""
+        touched: set[int] = set()
+        fresh = [f for i in change.fills if (f := replica.fill(i)) is not None]
+        again = set(change.contracts) if len(fresh) < len(change.fills) else set()
+        for fill in sorted(fresh, key=lambda f: (f.timestamp, f.id)):
+            if fill.contract_id in again:
+                continue
+            book = self._books.setdefault(fill.contract_id, Book(fill.contract_id))
+            added = book.add(execution(fill))
+            if added is None:
+                again.add(fill.contract_id)
+            else:
+                touched |= added
+        for contract_id in again:
+            old = self._books.get(contract_id)
+            new = self._book(replica, contract_id)
+            self._books[contract_id] = new
+            for order_id in new.orders() | (old.orders() if old is not None else set()):
+                if old is None or old.pairs_of(order_id) != new.pairs_of(order_id):
+                    touched.add(order_id)
+            touched |= {f.order_id for f in fresh if f.contract_id == contract_id}
+        return touched
 
     def rebuild(self) -> None:
         """All rows again, from the replica and this window's clicks (a sync, an account change)."""
@@ -434,22 +474,29 @@ class OrdersTable(QTableView):
             row.order_id, row.trade, row.texts = None, None, None
         self._by_order.clear()
         self._books.clear()
+        self._trusted.clear()
         rows: list[Row] = list(clicks)
         if replica is not None:
             for contract_id in replica.contracts_with_fills():
                 self._books[contract_id] = self._book(replica, contract_id)
+                self._trusted[contract_id] = self._reliable(replica, contract_id)
+            # each row's trade is made when the row is first painted (or an event touches it):
+            # here only what places the rows
             for order_id in replica.order_ids():
-                if self._entry_of(replica, order_id) != order_id:
+                view, held = replica.order(order_id), replica.order_entity(order_id)
+                if view is None or held is None or self._entry_of(replica, order_id) != order_id:
                     continue
-                found = self._trade(replica, order_id)
-                if found is None:
-                    continue
-                row = self._click_of(found) or Row(when=_aware(found.entry.timestamp))
-                row.order_id, row.trade, row.texts = order_id, found, None
+                cl = replica.cl_ord_id_of(order_id)
+                click = self._by_cl.get(cl) if cl else None
+                if click is not None and click.order_id is None:
+                    row = click
+                else:
+                    row = Row(when=_aware(held.timestamp))
+                row.order_id, row.trade, row.stale = order_id, None, True
                 self._by_order[order_id] = row
                 if not row.click:
                     rows.append(row)
-                self._ask_name(found.entry.contract_id)
+                self._ask_name(view.contract_id)
         rows.sort(key=lambda r: r.when, reverse=True)
         self.model_.beginResetModel()
         self.model_.rows = rows
@@ -457,23 +504,11 @@ class OrdersTable(QTableView):
         self._show_fees()
 
     def _book(self, replica: AccountReplica, contract_id: int) -> Book:
-        return match_fifo(contract_id, replica.executions(contract_id))
+        return Book(contract_id, replica.executions(contract_id))
 
     def _reliable(self, replica: AccountReplica, contract_id: int) -> bool:
         book = self._books.get(contract_id)
         return (book.net if book else 0) == replica.positions().get(contract_id, 0)
-
-    def _rematch(self, replica: AccountReplica, contract_id: int) -> set[int]:
-        """Match one contract's fills again; the entries whose rows that may change."""
-        old = self._books.get(contract_id)
-        new = self._book(replica, contract_id)
-        self._books[contract_id] = new
-        touched = set()
-        for book in (old, new):
-            for match in book.matches if book is not None else ():
-                touched.add(match.opener)
-                touched.add(match.closer)
-        return {self._entry_of(replica, i) for i in touched}
 
     def _entry_of(self, replica: AccountReplica, order_id: int) -> int:
         """The row an order is shown on: its parent's when the parent is held, else its own."""
@@ -492,8 +527,12 @@ class OrdersTable(QTableView):
             legs,
             self._books.get(entry.contract_id),
             known[1] if known is not None else None,
-            reliable=self._reliable(replica, entry.contract_id),
+            reliable=self._trusted.get(entry.contract_id, True),
         )
+
+    def _made_trade(self, entry_id: int) -> Trade | None:
+        replica = self._replica()
+        return self._trade(replica, entry_id) if replica is not None else None
 
     def _click_of(self, found: Trade) -> Row | None:
         cl = found.entry.cl_ord_id
@@ -527,6 +566,7 @@ class OrdersTable(QTableView):
                 return
             row.order_id = entry_id
             self._by_order[entry_id] = row
+        row.stale = False
         if row.trade != found:
             row.trade = found
             self._changed(row)
