@@ -292,7 +292,8 @@ def test_a_scale_out_preset_fills_the_target_rows(qtbot, make_window):
     reward = find(window, "Reward").text()
     assert all(f"{price}</b> ×1" in reward for price in ("5992.25", "5994.25", "5996.25"))
     assert window.place_button.text().endswith("TP 5992.25 x1, 5994.25 x1, 5996.25 x1")
-    assert window.minimumSizeHint().height() <= 700
+    # once the layout has settled (it is recomputed at the next turn of the event loop)
+    qtbot.waitUntil(lambda: window.minimumSizeHint().height() <= 700)
     type_into(qtbot, find(window, "Target 3 quantity"), "2")
     assert plan_title(window) == "Plan · preset changed from Thirds"
 

@@ -2,35 +2,30 @@
 card, the send, the bookkeeping after the request is on the wire, and the answer.
 
 A ticket that scales out takes the same path as one bracket: one duplicate check for the whole
-ticket, one card, one Enter. Its parts then go one after the other on the order runner
-(`submit_scaleout`), each with its own row in the table, its own outcome and its own tracking,
-and the outcome label says which parts are working and which are not."""
+ticket, one card, one Enter; its parts are then sent as `scaleout_flow` says."""
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable
 from datetime import UTC, datetime
 
-from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import (
     QMessageBox,
 )
 
-from ticket.broker.errors import describe_error
 from ticket.broker.orders import Outcome, Status
 from ticket.domain.build import AccountRef, build_place_oso, new_cl_ord_id
-from ticket.domain.draft import Evaluation, ScaleOutEvaluation
+from ticket.domain.draft import Evaluation
 from ticket.domain.guards import OrderKey
 from ticket.domain.orders import PlaceOsoRequest
-from ticket.domain.scaleout import build_parts, guard_key
-from ticket.scaleout import PartOutcome, ScaleOutOutcome, submit_scaleout
+from ticket.domain.scaleout import guard_key
 from ticket.services import Environment
 from ticket.ui import theme
 from ticket.ui.confirm import ConfirmDialog
+from ticket.ui.scaleout_flow import ScaleOutFlow
 from ticket.ui.widgets import plain
-from ticket.ui.window_parts import WindowParts
 
 OUTCOME_COLOURS = {
     Status.PLACED: "buy",
@@ -42,29 +37,7 @@ OUTCOME_COLOURS = {
 AFTER_SEND_MS = 15  # bookkeeping waits until the request is on the wire (loopback: ~1 ms)
 
 
-class _PartRelay(QObject):
-    """Carries each part's outcome from the order runner's thread to the GUI thread."""
-
-    heard = Signal(object)  # PartOutcome
-
-
-@dataclass
-class _Parts:
-    """A scale-out on its way: its bodies, each part's ticket for the table and the tracking,
-    and whether the bookkeeping after the send has run."""
-
-    requests: tuple[PlaceOsoRequest, ...]
-    evaluations: tuple[Evaluation, ...]
-    key: OrderKey  # the whole ticket's, for the duplicate guard
-    contract_id: int
-    relay: _PartRelay
-    heard: list[PartOutcome]
-    booked: bool = False
-
-
-class OrderFlow(WindowParts):
-    _parts: _Parts | None = None  # the scale-out in flight
-
+class OrderFlow(ScaleOutFlow):
     def place(self) -> None:
         """Check the guards, then open the confirmation card for the ticket as it stands."""
         if not self.place_allowed():
@@ -146,40 +119,6 @@ class OrderFlow(WindowParts):
         self.confirm.open()
         # While the trader reads the card, a cheap call makes sure the pooled connection is
         # alive, so the order itself never pays a new TCP/TLS handshake.
-        self.session.keep_warm()
-
-    def _open_scaleout_card(self, scaleout: ScaleOutEvaluation, environment: Environment) -> None:
-        assert scaleout.judged is not None and scaleout.form is not None and self.account
-        requests = build_parts(
-            scaleout.judged,
-            AccountRef(id=self.account.id, name=self.account.name),
-            limits=self.vm.limits,
-            now=datetime.now(UTC),
-            cl_ord_id=new_cl_ord_id(),
-            is_automated=False,
-        )
-        count = len(requests)
-        evaluations = tuple(
-            Evaluation(
-                form=part.form,
-                assessment=part.assessment,
-                problems=(),
-                summary=f"{scaleout.summary} (part {part.number} of {count})",
-            )
-            for part in scaleout.judged.parts
-        )
-        evaluation = self.vm.evaluation
-        self.confirm = ConfirmDialog(
-            evaluation, environment, self.account.name, self, lines=scaleout.lines()[2:]
-        )
-        self.confirm.send.setText(f"Send {count} orders")
-        self._card_for = self._card_key()
-        self._card_sent = False
-        key = guard_key(scaleout.form, self.account.id)
-        self.confirm.confirmed.connect(lambda: self._send_parts(requests, evaluations, key))
-        self.confirm.finished.connect(self._on_confirm_closed)
-        self._update_place()
-        self.confirm.open()
         self.session.keep_warm()
 
     def _on_confirm_closed(self) -> None:
@@ -266,164 +205,3 @@ class OrderFlow(WindowParts):
             self._penalty = (request, outcome.p_ticket, ready)
             self._penalty_timer.start()
         self._update_place()
-
-    # -- a scale-out: one placeOSO per part --
-
-    def _send_parts(
-        self,
-        requests: Sequence[PlaceOsoRequest],
-        evaluations: Sequence[Evaluation],
-        key: OrderKey,
-    ) -> None:
-        connection = self.session.connection
-        if connection is None:
-            return
-        self.in_flight = True
-        self._card_sent = True
-        relay = _PartRelay(self)
-        parts = _Parts(
-            requests=tuple(requests),
-            evaluations=tuple(evaluations),
-            key=key,
-            contract_id=self.contract.contract.id if self.contract else 0,
-            relay=relay,
-            heard=[],
-        )
-        self._parts = parts
-        relay.heard.connect(self._on_part_heard)
-        targets = [_target_text(e) for e in evaluations]  # each part named by its target
-        client, delays = connection.client, self.session.reconcile_delays
-        self.session.orders.run(
-            lambda: submit_scaleout(
-                client, requests, targets, reconcile_delays=delays, on_part=relay.heard.emit
-            ),
-            lambda result: self._on_parts_done(parts, result),
-            lambda exc: self._on_parts_failed(parts, exc),
-        )
-        QTimer.singleShot(AFTER_SEND_MS, lambda: self._book_parts(parts))
-
-    def _book_parts(self, parts: _Parts) -> None:
-        """The guard, the journal and a table row per part, once the first part is on its way."""
-        if parts.booked:
-            return
-        parts.booked = True
-        self._guard_key = parts.key
-        self.guard.record(parts.key, time.monotonic())
-        environment = (self.session.environment or Environment.CUSTOM).value
-        for request, evaluation in zip(parts.requests, parts.evaluations, strict=True):
-            self.journal.order_sent(
-                request, summary=evaluation.summary, environment=environment, source="window"
-            )
-            self.orders.add(request, evaluation)
-        self.reset_overrides()
-        if self.in_flight:
-            self.outcome.setText(f"Sending {len(parts.requests)} parts…")
-        self._update_place()
-
-    def _on_part_heard(self, part: PartOutcome) -> None:
-        parts = self._parts
-        if parts is None or not 1 <= part.number <= len(parts.requests):
-            return
-        self._book_parts(parts)
-        parts.heard.append(part)
-        request = parts.requests[part.number - 1]
-        evaluation = parts.evaluations[part.number - 1]
-        outcome = part.outcome
-        if part.sent:
-            self.journal.order_outcome(outcome, source="window")
-        self.orders.show_outcome(outcome)
-        self.safety.track(request, outcome, evaluation, parts.contract_id)
-        if outcome.status is Status.UNKNOWN:
-            self.safety.watch_unknown(request, evaluation, parts.contract_id)
-        if self.in_flight and part.number < len(parts.requests):
-            self.outcome.setText(f"Part {part.number} {_part_words(part)}; sending the next…")
-
-    def _on_parts_done(self, parts: _Parts, result: ScaleOutOutcome) -> None:
-        # every part's own outcome came by the relay, queued before this answer
-        self._book_parts(parts)
-        self._finish_parts(parts, result)
-
-    def _on_parts_failed(self, parts: _Parts, exc: BaseException) -> None:
-        """Something other than a broker outcome ended the sending: the part on its way may be
-        placed, and the parts after it never left."""
-        self._book_parts(parts)
-        heard = {p.number for p in parts.heard}
-        found = list(parts.heard)
-        for number, request in enumerate(parts.requests, 1):
-            if number in heard:
-                continue
-            on_its_way = number == len(heard) + 1
-            outcome = Outcome(
-                status=Status.UNKNOWN if on_its_way else Status.NOT_PLACED,
-                cl_ord_id=request.cl_ord_id,
-                message=f"{describe_error(exc)} It may have been placed: check your orders "
-                "before placing again."
-                if on_its_way
-                else "Not sent: the part before it ended without an answer.",
-            )
-            part = PartOutcome(
-                number=number,
-                qty=request.order_qty,
-                target=_target_text(parts.evaluations[number - 1]),
-                outcome=outcome,
-                sent=on_its_way,
-            )
-            self._on_part_heard(part)
-            found.append(part)
-        self._finish_parts(parts, ScaleOutOutcome(parts=tuple(found)))
-
-    def _finish_parts(self, parts: _Parts, result: ScaleOutOutcome) -> None:
-        self.in_flight = False
-        self._parts = None
-        if result.nothing_placed:
-            self.guard.forget(self._guard_key)  # sending the ticket again is no duplicate
-        self.outcome.setText(scaleout_words(result))
-        penalised = next(
-            (p for p in result.parts if p.outcome.status is Status.PENALISED and p.sent), None
-        )
-        if penalised is not None:
-            request = parts.requests[penalised.number - 1]
-            ready = time.monotonic() + (penalised.outcome.penalty_seconds or 0)
-            self._penalty = (request, penalised.outcome.p_ticket, ready)
-            self._penalty_timer.start()
-        self._update_place()
-
-
-def _target_text(evaluation: Evaluation) -> str:
-    target = evaluation.assessment.target if evaluation.assessment else None
-    if target is None or evaluation.form is None:
-        return "?"
-    return evaluation.form.instrument.format_price(target.price)
-
-
-def _part_words(part: PartOutcome) -> str:
-    """'working, order 123', 'not placed: rejected. <why>', 'not sent: <why>'."""
-    outcome = part.outcome
-    if outcome.status is Status.PLACED:
-        return f"×{part.qty} at {part.target} working, order {outcome.order_id}"
-    if not part.sent:
-        return f"×{part.qty} at {part.target} not sent: {outcome.message}"
-    word = outcome.status.value.replace("_", " ")
-    if outcome.status is Status.UNKNOWN:
-        return f"×{part.qty} at {part.target} UNKNOWN: {outcome.message}"
-    return f"×{part.qty} at {part.target} not placed: {word}. {outcome.message}"
-
-
-def scaleout_words(result: ScaleOutOutcome) -> str:
-    """The outcome label after a scale-out: which parts are working, and which are not and why,
-    e.g. '2 of 3 parts placed: part 1 ×1 at 5992.25 working, order 7; …; part 3 ×1 at 5996.25
-    not placed: rejected. …'."""
-    count = len(result.parts)
-    placed = len(result.placed)
-    if result.unknown:
-        head, colour = f"UNKNOWN: {placed} of {count} parts known to be placed", "error"
-    elif placed == count:
-        head, colour = f"PLACED: all {count} parts", "buy"
-    elif placed:
-        head, colour = f"{placed} of {count} parts placed", "warning"
-    else:
-        status = result.parts[0].outcome.status
-        head = f"{status.value.replace('_', ' ').upper()}: no part placed"
-        colour = OUTCOME_COLOURS[status]
-    parts = "; ".join(f"part {p.number} {plain(_part_words(p))}" for p in result.parts)
-    return f"<b style='color:{getattr(theme.text, colour)}'>{head}</b>: {parts}"

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import TypeVar
 
-from PySide6.QtCore import QDateTime, QSignalBlocker, Qt
+from PySide6.QtCore import QDateTime, Qt
 from PySide6.QtWidgets import (
     QComboBox,
     QDateTimeEdit,
@@ -28,7 +28,6 @@ from ticket.domain.instruments import Instrument
 from ticket.domain.orders import OrderType, TimeInForce
 from ticket.domain.plan import Side, budget_from_percent, size_from_risk
 from ticket.domain.prices import PriceError, Rounding, snap
-from ticket.domain.scaleout import MAX_TARGETS
 from ticket.domain.ticket import (
     ENTRY_TYPES,
     STOP_LOSS_TYPES,
@@ -38,6 +37,7 @@ from ticket.domain.ticket import (
 )
 from ticket.ui import theme
 from ticket.ui.binding import Binder
+from ticket.ui.target_rows import TargetRows, describe_targets
 from ticket.ui.viewmodel import TicketViewModel
 from ticket.ui.widgets import (
     FieldNote,
@@ -250,24 +250,14 @@ class BracketPanel(QGroupBox):
         distance_row = QWidget()
         row = QHBoxLayout(distance_row)
         row.setContentsMargins(0, 0, 0, 0)
-        if not stop_loss:
-            self.target_qty = [self._qty_edit(1)]
-            self.times = QLabel("×")
-            row.addWidget(self.target_qty[0])
-            row.addWidget(self.times)
+        targets = None if stop_loss else TargetRows(vm, self._step, number_stepper)
+        if targets is not None:
+            row.addWidget(targets.first_qty)
+            row.addWidget(targets.times)
         row.addWidget(self.distance, 1)
         row.addWidget(self.unit)
-        if not stop_loss:
-            # beside the distance, not on a row of its own: the window must fit a laptop
-            self.add_button = QPushButton("+")
-            self.add_button.setAccessibleName("Add target")
-            self.add_button.setToolTip(
-                "Scale out: up to 3 targets, each with its own contracts, sharing the stop "
-                "(each sent as its own bracket order)"
-            )
-            self.add_button.setStyleSheet("QPushButton { padding: 1px 6px; }")
-            self.add_button.clicked.connect(vm.add_target)
-            row.addWidget(self.add_button)
+        if targets is not None:
+            row.addWidget(targets.add)  # beside the distance: no row of its own
         form.addRow("Distance", _with_note(distance_row, self.note))
         if stop_loss:
             self.limit_offset = _labelled(QSpinBox(), f"{title} limit")
@@ -277,94 +267,18 @@ class BracketPanel(QGroupBox):
             form.addRow("Limit", self.limit_offset)
             binder.spin(self.limit_offset, "sl_limit_offset")
         else:
-            self.more_row = self._more_targets()
-            form.addRow("More", self.more_row)
+            assert targets is not None
+            form.addRow("More", targets.more)
         form.addRow("Exit at", self.result)
-        if not stop_loss:
-            self._set_scaling(0)
-            vm.field_changed.connect(self._on_field_changed)
+        self.targets = targets
+        if targets is not None:
+            targets.place_in(form, self.result)
 
         binder.check(self, f"{prefix}_enabled")
         binder.combo(self.order_type, f"{prefix}_type", types)
         binder.line(self.distance, f"{prefix}_distance")
         binder.combo(self.unit, f"{prefix}_unit", units)
         vm.evaluated.connect(self.show_evaluation)
-
-    def _qty_edit(self, number: int) -> QLineEdit:
-        edit = _labelled(StepEdit(number_stepper), f"Target {number} quantity")
-        edit.setToolTip(f"Contracts that take profit at target {number}")
-        edit.setMaximumWidth(44)
-        edit.textEdited.connect(lambda text: self.vm.set_target(number - 1, qty=text))
-        return edit
-
-    def _more_targets(self) -> QWidget:
-        """Targets 2 and 3 on one line: contracts × distance, and a button to drop each."""
-        box = QWidget()
-        box.setAccessibleName("More")  # as its label reads
-        box.setAccessibleDescription("Targets 2 and 3: contracts × distance")
-        line = QHBoxLayout(box)
-        line.setContentsMargins(0, 0, 0, 0)
-        self.extra: list[tuple[QWidget, StepEdit]] = []
-        for number in range(2, MAX_TARGETS + 1):
-            part = QWidget()
-            row = QHBoxLayout(part)
-            row.setContentsMargins(0, 0, 0, 0)
-            row.setSpacing(2)
-            qty = self._qty_edit(number)
-            distance = _labelled(StepEdit(self._step), f"Target {number} distance")
-            distance.setMinimumWidth(40)
-            distance.textEdited.connect(
-                lambda text, n=number: self.vm.set_target(n - 1, distance=text)
-            )
-            remove = QPushButton("✕")
-            remove.setAccessibleName(f"Remove target {number}")
-            remove.setToolTip(f"No target {number}: its contracts go to target 1")
-            remove.setStyleSheet("QPushButton { padding: 1px 4px; }")
-            remove.setMaximumHeight(qty.sizeHint().height())
-            remove.clicked.connect(lambda _=False, n=number: self.vm.remove_target(n - 1))
-            self.target_qty.append(qty)
-            for widget in (qty, QLabel("×"), distance, remove):
-                row.addWidget(widget)
-            row.setStretchFactor(distance, 1)
-            policy = part.sizePolicy()
-            policy.setRetainSizeWhenHidden(True)  # target 2 keeps its half with target 3 away
-            part.setSizePolicy(policy)
-            line.addWidget(part, 1)
-            self.extra.append((part, distance))
-        return box
-
-    def _set_scaling(self, count: int) -> None:
-        """Show the rows of `count` targets (0: one target, no scale-out)."""
-        self._count = count
-        scaling = count > 1
-        self.target_qty[0].setVisible(scaling)
-        self.times.setVisible(scaling)
-        self.form.setRowVisible(self.more_row, scaling)
-        # The targets' prices are in the plan then, and the rows sit closer: with three targets
-        # the panel is no taller than with one, and the window still fits a laptop.
-        self.form.setRowVisible(self.result, not scaling)
-        self.form.setVerticalSpacing(2 if scaling else -1)
-        for n, (part, _) in enumerate(self.extra, 2):
-            part.setVisible(scaling and n <= count)
-        self.add_button.setEnabled(count < MAX_TARGETS)
-
-    def _on_field_changed(self, name: str) -> None:
-        if name in ("targets", "qty", "tp_distance"):
-            self._show_targets()
-
-    def _show_targets(self) -> None:
-        rows = self.vm.draft.targets
-        self._set_scaling(len(rows))
-        for n, edit in enumerate(self.target_qty):
-            text = rows[n].qty if n < len(rows) else ""
-            if edit.text() != text:
-                with QSignalBlocker(edit):
-                    edit.setText(text)
-        for n, (_, edit) in enumerate(self.extra, 1):
-            text = rows[n].distance if n < len(rows) else ""
-            if edit.text() != text:
-                with QSignalBlocker(edit):
-                    edit.setText(text)
 
     def _step(self, text: str, direction: int) -> str | None:
         unit = getattr(self.vm.draft, "sl_unit" if self.stop_loss else "tp_unit")
@@ -375,8 +289,8 @@ class BracketPanel(QGroupBox):
     def show_evaluation(self, evaluation: Evaluation) -> None:
         if self.stop_loss:
             self.form.setRowVisible(self.limit_row, self.vm.draft.sl_type is OrderType.STOP_LIMIT)
-        elif self._count != len(self.vm.draft.targets):
-            self._show_targets()
+        elif self.targets is not None and self.targets.count != len(self.vm.draft.targets):
+            self.targets.show_draft()
         self.note.show_problems(evaluation.at(self.field))
         type_field = TicketField.STOP_LOSS_TYPE if self.stop_loss else TicketField.TAKE_PROFIT_TYPE
         self.type_note.show_problems(evaluation.at(type_field))
@@ -387,19 +301,6 @@ class BracketPanel(QGroupBox):
             return
         colour = theme.text.loss if self.stop_loss else theme.text.gain
         self.result.setText(describe_side(evaluation.form.instrument, side, colour))
-
-
-def describe_targets(scaleout: ScaleOutEvaluation, colour: str) -> str:
-    """Each target's price and contracts: '5992.25 ×1 · 5994.25 ×2'."""
-    judged, form = scaleout.judged, scaleout.form
-    if judged is None or form is None or not judged.parts:
-        return "–"
-    fmt = form.instrument.format_price
-    return " · ".join(
-        f"<b style='color:{colour}'>{fmt(p.target_price)}</b> ×{p.qty}"
-        for p in judged.parts
-        if p.target_price is not None
-    )
 
 
 def describe_side(instrument: Instrument, side: Side, colour: str) -> str:
