@@ -157,3 +157,28 @@ def test_a_penalty_on_the_first_part_holds_the_others_back(qtbot, window, sim):
     qtbot.waitUntil(lambda: not window.in_flight, timeout=15000)
     assert "PLACED: all 2 parts" in window.outcome.text(), window.outcome.text()
     assert sim.entry_orders() == 2
+
+
+def test_a_part_whose_answer_is_lost_is_looked_up_by_its_clordid_and_reported(
+    qtbot, window, sim
+):
+    two_targets(qtbot, window, sim)
+    place = sim.routes[PLACE]
+
+    def then_lose_the_next_answer(query, body):
+        answer = place(query, body)
+        sim.faults.drop_next(PLACE, when="after")
+        sim.routes[PLACE] = place
+        return answer
+
+    sim.routes[PLACE] = then_lose_the_next_answer
+    click_place(qtbot, window)
+    confirm_with_enter(qtbot, window)
+    qtbot.waitUntil(lambda: not window.in_flight, timeout=15000)
+    text = window.outcome.text()
+    assert "PLACED: all 2 parts" in text, text
+    assert len(sim.requests(PLACE)) == 2 and sim.entry_orders() == 2  # never sent twice
+    second = sim.requests(PLACE)[1].body["clOrdId"]
+    with sim.exchange.lock:
+        [entry] = [o for o in sim.exchange.orders.values() if o.cl_ord_id == second]
+    assert f"order {entry.id}" in text
