@@ -204,9 +204,7 @@ def test_a_5xx_answer_is_unknown_and_never_resent(qtbot, window, sim):
     assert entry["status"] == "unknown" and entry["source"] == "window"
 
 
-def test_a_garbled_answer_to_a_change_that_was_made_is_confirmed_by_the_version(
-    qtbot, window, sim
-):
+def test_a_garbled_answer_to_a_change_that_was_made_is_confirmed_by_the_version(qtbot, window, sim):
     open_long(qtbot, window, sim)
     [stop], _ = server_exits(sim)
     sim.faults.drop_next("/order/modifyorder", when="after")

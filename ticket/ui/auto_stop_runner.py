@@ -122,7 +122,9 @@ class AutoStopRunner(QObject):
         if not self.rule.active:
             return
         for auto in list(self.running.values()):
-            auto.on_quote(quote)
+            step = auto.on_quote(quote)
+            if step is not None and step.words.startswith("Auto stop holds"):
+                self._say(step.words)  # the request budget: the trader should know why
 
     def _on_machine_status(self, words: str) -> None:
         if words.startswith(("Auto stop (", "Auto stop paused:")):  # a move, or a refusal

@@ -127,6 +127,9 @@ class TradeFlow(WindowParts):
         self.session.account_feed.state_changed.connect(lambda *_: self._refresh_trade())
         # after the window has taken the new contract
         self.session.contract_resolved.connect(lambda *_: QTimer.singleShot(0, self._new_contract))
+        # after the order flow has tracked a bracket just placed (a market entry may have
+        # filled before its answer came, with no event left to bring the plan in)
+        self.session.order_done.connect(lambda _: QTimer.singleShot(0, self._refresh_trade))
         self.order_changes.outcome.connect(self._on_change_outcome)
         self.order_changes.busy.connect(lambda *_: self._refresh_trade())
         self.auto_stop.status.connect(self._on_auto_status)
@@ -198,6 +201,8 @@ class TradeFlow(WindowParts):
         if contract is None or quote.contract_id != contract.contract.id:
             return
         self.trade_quote = Quote(bid=quote.bid, ask=quote.ask, last=quote.last)
+        if self._md_state == "stale":
+            self._md_state = "live"  # a quote came: whatever the feed said before it
         self._update_auto_live()
         self.auto_stop.on_quote(self.trade_quote)
 
