@@ -63,8 +63,10 @@ def test_two_targets_go_as_two_brackets_with_their_own_quantities_and_prices(qtb
         assert body["bracket2"]["price"] == target
     rows = {window.orders.item(r, 0).data(Qt.ItemDataRole.UserRole) for r in range(2)}
     assert rows == {first["clOrdId"], second["clOrdId"]}
-    text = window.outcome.text()
-    assert "part 1 ×2 at 5992.25 working" in text and "part 2 ×1 at 5996.25 working" in text
+    with sim.exchange.lock:
+        ids = {o.cl_ord_id: o.id for o in sim.exchange.orders.values() if o.parent_id is None}
+    one, two = ids[first["clOrdId"]], ids[second["clOrdId"]]
+    assert f"×2 at 5992.25 (order {one}) · ×1 at 5996.25 (order {two})" in window.outcome.text()
 
 
 def test_quantities_that_do_not_add_up_are_said_at_the_targets_and_nothing_is_sent(
@@ -159,9 +161,7 @@ def test_a_penalty_on_the_first_part_holds_the_others_back(qtbot, window, sim):
     assert sim.entry_orders() == 2
 
 
-def test_a_part_whose_answer_is_lost_is_looked_up_by_its_clordid_and_reported(
-    qtbot, window, sim
-):
+def test_a_part_whose_answer_is_lost_is_looked_up_by_its_clordid_and_reported(qtbot, window, sim):
     two_targets(qtbot, window, sim)
     place = sim.routes[PLACE]
 

@@ -240,7 +240,11 @@ def scaleout_words(result: ScaleOutOutcome) -> str:
     if result.unknown:
         head, colour = f"UNKNOWN: {placed} of {count} parts known to be placed", "error"
     elif placed == count:
-        head, colour = f"PLACED: all {count} parts", "buy"
+        # all working: one line, each part's target and entry order
+        listed = " · ".join(
+            f"×{p.qty} at {p.target} (order {p.outcome.order_id})" for p in result.parts
+        )
+        return f"<b style='color:{theme.text.buy}'>PLACED: all {count} parts</b>: {plain(listed)}"
     elif placed:
         head, colour = f"{placed} of {count} parts placed", "warning"
     else:
