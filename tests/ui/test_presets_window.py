@@ -15,7 +15,7 @@ from ticket.domain.ticket import DistanceUnit
 from ticket.ui.keys import KEYS
 
 from .conftest import find
-from .test_window import type_into
+from .test_window import choose, type_into
 
 SCALP_AND_SWING = """
 [[preset]]
@@ -304,3 +304,30 @@ def _no_dialog_left(qtbot):
     for widget in QApplication.topLevelWidgets():
         if widget.accessibleName() == "Presets dialog" and widget.isVisible():
             widget.reject()
+
+
+MIXED = """
+[[preset]]
+name = "Runner"
+product = "ES"
+stop_ticks = 8
+targets = [{ ticks = 8, qty = 1 }, { ticks = 16, qty = 1 }, { r = 3 }]
+qty = 3
+"""
+
+
+def test_a_target_in_another_unit_keeps_it_and_says_so(qtbot, make_window):
+    write_presets(MIXED)
+    window = make_window()
+    with_limit_price(qtbot, window)
+    qtbot.mouseClick(find(window, "Preset Runner"), Qt.MouseButton.LeftButton)
+    assert find(window, "Target 3 distance").text() == "3"
+    tag = find(window, "Target 3 unit")
+    assert tag.isVisible() and tag.text() == "R"
+    assert not find(window, "Target 2 unit").isVisible()  # in ticks, as the panel
+    # 3R of an 8-tick stop is 24 ticks above the entry
+    assert "5996.25</b> ×1" in find(window, "Reward").text()
+    choose(qtbot, window, "Take-profit unit", "price")  # every target converted, none moved
+    assert find(window, "Target 3 distance").text() == "5996.25"
+    assert not find(window, "Target 3 unit").isVisible()
+    assert "5996.25</b> ×1" in find(window, "Reward").text()

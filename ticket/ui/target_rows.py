@@ -10,10 +10,18 @@ from PySide6.QtWidgets import QFormLayout, QHBoxLayout, QLabel, QPushButton, QWi
 
 from ticket.domain.draft import ScaleOutEvaluation
 from ticket.domain.scaleout import MAX_TARGETS
+from ticket.domain.ticket import DistanceUnit
 from ticket.ui.viewmodel import TicketViewModel
 from ticket.ui.widgets import StepEdit, Stepper
 
 BUTTON_STYLE = "QPushButton { padding: 1px 5px; }"
+# A target in another unit than the panel's (a preset's 3R after 8 and 16 ticks) says which.
+UNIT_TAGS = {
+    DistanceUnit.TICKS: "ticks",
+    DistanceUnit.PRICE: "price",
+    DistanceUnit.MONEY: "$",
+    DistanceUnit.R: "R",
+}
 
 
 class TargetRows:
@@ -40,6 +48,7 @@ class TargetRows:
         line = QHBoxLayout(self.more)
         line.setContentsMargins(0, 0, 0, 0)
         self.extra: list[tuple[QWidget, StepEdit]] = []
+        self.tags: list[QLabel] = []
         for number in range(2, MAX_TARGETS + 1):
             part = QWidget()
             row = QHBoxLayout(part)
@@ -58,8 +67,12 @@ class TargetRows:
             remove.setStyleSheet(BUTTON_STYLE)
             remove.setMaximumHeight(qty.sizeHint().height())
             remove.clicked.connect(lambda _=False, n=number: self.vm.remove_target(n - 1))
+            tag = QLabel("")
+            tag.setAccessibleName(f"Target {number} unit")
+            tag.setVisible(False)
             self.qty.append(qty)
-            for widget in (qty, QLabel("×"), distance, remove):
+            self.tags.append(tag)
+            for widget in (qty, QLabel("×"), distance, tag, remove):
                 row.addWidget(widget)
             row.setStretchFactor(distance, 1)
             policy = part.sizePolicy()
@@ -102,7 +115,7 @@ class TargetRows:
             form.setVerticalSpacing(2 if scaling else -1)
 
     def _on_field_changed(self, name: str) -> None:
-        if name in ("targets", "qty", "tp_distance"):
+        if name in ("targets", "qty", "tp_distance", "tp_unit"):
             self.show_draft()
 
     def show_draft(self) -> None:
@@ -114,6 +127,10 @@ class TargetRows:
             _show(edit, rows[n].qty if n < len(rows) else "")
         for n, (_, edit) in enumerate(self.extra, 1):
             _show(edit, rows[n].distance if n < len(rows) else "")
+        for n, tag in enumerate(self.tags, 1):
+            other = n < len(rows) and rows[n].unit is not self.vm.draft.tp_unit
+            tag.setText(UNIT_TAGS[rows[n].unit] if other else "")
+            tag.setVisible(other)
 
 
 def _show(edit: StepEdit, text: str) -> None:

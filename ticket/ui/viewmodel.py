@@ -8,7 +8,8 @@ and the binder refreshes that widget. Lives on the GUI thread.
 A ticket that scales out (`Draft.targets`, two or three rows) is judged as one: `scaleout` holds
 its parts and blended figures, and `evaluation` the same judgement in the shape every widget
 reads, each target's problem at the take-profit. The first row is the take-profit's own fields
-(`tp_unit`, `tp_distance`) plus a quantity; every row takes the take-profit's unit.
+(`tp_unit`, `tp_distance`) plus a quantity; a new row takes the take-profit's unit, and
+switching that unit converts every row.
 """
 
 from __future__ import annotations
@@ -105,7 +106,7 @@ class TicketViewModel(QObject):
             # every target keeps its price: each row is converted as the first one is
             rows = [self.draft.targets[0]]
             for row in before.targets[1:]:
-                moved = switch_unit(before, self.evaluation, leg, unit, (old_unit, row.distance))
+                moved = switch_unit(before, self.evaluation, leg, unit, (row.unit, row.distance))
                 rows.append(replace(row, unit=unit, distance=moved.tp_distance))
             self.draft = self.draft.with_(targets=tuple(rows))
         self.draft = _synced(self.draft)
@@ -162,7 +163,7 @@ class TicketViewModel(QObject):
         ]
         if len(rows) >= MAX_TARGETS:
             return
-        rows.append(TargetRow(unit=draft.tp_unit, distance=_further(rows), qty=""))
+        rows.append(TargetRow(unit=draft.tp_unit, distance=_further(rows, draft.tp_unit), qty=""))
         shares = _shares(draft.qty, len(rows))
         if shares is not None:
             rows = [replace(r, qty=str(q)) for r, q in zip(rows, shares, strict=True)]
@@ -238,12 +239,14 @@ class TicketViewModel(QObject):
 
 
 def _synced(draft: Draft) -> Draft:
-    """The first target row is the take-profit's distance; every row is in its unit."""
+    """The first target row is the take-profit's distance, in its unit. The others keep theirs
+    (a preset may give 8 ticks, 16 ticks, then 3R) until the trader switches the unit."""
     if not draft.targets:
         return draft
     first = replace(draft.targets[0], unit=draft.tp_unit, distance=draft.tp_distance)
-    rows = (first, *(replace(r, unit=draft.tp_unit) for r in draft.targets[1:]))
-    return draft if rows == draft.targets else draft.with_(targets=rows)
+    if first == draft.targets[0]:
+        return draft
+    return draft.with_(targets=(first, *draft.targets[1:]))
 
 
 def _as_evaluation(scaleout: ScaleOutEvaluation) -> Evaluation:
@@ -274,8 +277,11 @@ def _number(text: str) -> Decimal | None:
     return value if value.is_finite() else None
 
 
-def _further(rows: list[TargetRow]) -> str:
-    """A new target as far beyond the last as the first is from the entry: 8, 16, 24."""
+def _further(rows: list[TargetRow], unit: DistanceUnit) -> str:
+    """A new target as far beyond the last as the first is from the entry: 8, 16, 24 (left
+    empty when the targets are not all in `unit`, or in prices)."""
+    if unit is DistanceUnit.PRICE or any(r.unit is not unit for r in (rows[0], rows[-1])):
+        return ""
     first, last = _number(rows[0].distance), _number(rows[-1].distance)
     if first is None or last is None or first <= 0:
         return ""
