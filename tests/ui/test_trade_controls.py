@@ -9,6 +9,10 @@ from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QMessageBox
 
+from ticket.broker.orders import submit_oso
+from ticket.domain.orders import Action, FailureReason, OrderType, PlaceOsoRequest
+from ticket.domain.orders import RestrainedOrderVersion as Leg
+
 from .conftest import find
 from .test_account_feed import live
 from .test_safety import market_buy
@@ -75,7 +79,7 @@ def settled(window):
 
 
 def test_the_stop_moves_one_tick_by_key_and_by_button(qtbot, window, sim):
-    _, avg = open_long(qtbot, window, sim)
+    open_long(qtbot, window, sim)
     [stop], _ = server_exits(sim)
     # a price field with the focus does not swallow the key
     find(window, "Stop-loss distance").setFocus()
@@ -106,7 +110,7 @@ def test_the_target_moves_one_tick_by_key(qtbot, window, sim):
 def test_a_stop_moved_through_the_market_is_refused_at_the_control_and_nothing_sent(
     qtbot, window, sim
 ):
-    _, avg = open_long(qtbot, window, sim)
+    open_long(qtbot, window, sim)
     [stop], _ = server_exits(sim)
     bid = window.trade_quote.bid
     ticks = int((bid - stop) / TICK)  # the stop up to the bid: it would fill at once
@@ -214,3 +218,68 @@ def test_a_garbled_answer_to_a_change_that_was_made_is_confirmed_by_the_version(
     assert server_exits(sim)[0] == [stop + TICK]
     assert "STOP CONFIRMED" in window.outcome.text(), window.outcome.text()
     assert len(modifies(sim)) == 1
+
+
+def test_an_answer_with_a_command_id_but_no_new_version_is_unconfirmed(qtbot, window, sim):
+    open_long(qtbot, window, sim)
+    window.order_changes.confirm_seconds = 0.5
+    window.order_changes._modifier = None  # the next one takes the shorter wait
+    [stop], _ = server_exits(sim)
+    sim.faults.answer_next("/order/modifyorder", {"commandId": 987654})  # nothing is done
+    press(window, Qt.Key.Key_Up, ALT)
+    qtbot.waitUntil(lambda: settled(window), timeout=5000)
+    assert "STOP UNCONFIRMED" in window.outcome.text(), window.outcome.text()
+    assert "command 987654" in window.outcome.text()
+    assert len(modifies(sim)) == 1 and server_exits(sim)[0] == [stop]
+
+
+def test_a_refusal_from_the_server_is_said_in_its_words(qtbot, window, sim):
+    open_long(qtbot, window, sim)
+    [stop], _ = server_exits(sim)
+    sim.faults.reject_next(
+        FailureReason.TOO_LATE, "Order is already Filled", path="/order/modifyorder"
+    )
+    press(window, Qt.Key.Key_Up, ALT)
+    qtbot.waitUntil(lambda: settled(window), timeout=5000)
+    text = window.outcome.text()
+    assert "STOP REJECTED" in text and "TooLate" in text and "stays as it was" in text, text
+    assert server_exits(sim)[0] == [stop]
+
+
+def test_the_keys_work_from_the_quantity_box_and_are_listed(qtbot, window, sim):
+    open_long(qtbot, window, sim)
+    _, [target] = server_exits(sim)
+    find(window, "Quantity").setFocus()
+    press(window, Qt.Key.Key_Up, SHIFT_ALT)
+    qtbot.waitUntil(lambda: server_exits(sim)[1] == [target + TICK], timeout=5000)
+    qtbot.waitUntil(lambda: settled(window), timeout=5000)
+    assert find(window, "Quantity").value() == 1  # the box did not take the key
+    from ticket.ui.keys import KEYS
+
+    listed = " ".join(keys for keys, _ in KEYS)
+    for keys in ("Alt+Up", "Shift+Alt+Up", "Alt+E"):
+        assert keys in listed
+
+
+def test_the_window_still_fits_a_laptop_with_a_position_and_its_controls(
+    qtbot, window, sim, client
+):
+    qtbot.waitUntil(lambda: live(window), timeout=10000)
+    flat = window.minimumSizeHint()
+    submit_oso(  # bought elsewhere: the ticket's own fields stay as they were
+        client,
+        PlaceOsoRequest(
+            account_id=window.account.id,
+            action=Action.BUY,
+            symbol=sim.front("ES"),
+            order_qty=1,
+            order_type=OrderType.MARKET,
+            bracket1=Leg(action=Action.SELL, order_type=OrderType.STOP, stop_price="5996.00"),
+            bracket2=Leg(action=Action.SELL, order_type=OrderType.LIMIT, price="6004.00"),
+        ),
+    )
+    qtbot.waitUntil(lambda: window.exit_controls.isVisible(), timeout=10000)
+    window.exit_controls.anchor.setVisible(True)  # the widest the row gets
+    shown = window.minimumSizeHint()
+    assert shown.height() == flat.height() <= 700
+    assert shown.width() <= 1366
