@@ -6,7 +6,7 @@ keeping what a broken file could not load. Real window, real simulator."""
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QApplication, QListWidget
 
 from ticket import presets_file
@@ -331,3 +331,25 @@ def test_a_target_in_another_unit_keeps_it_and_says_so(qtbot, make_window):
     assert find(window, "Target 3 distance").text() == "5996.25"
     assert not find(window, "Target 3 unit").isVisible()
     assert "5996.25</b> ×1" in find(window, "Reward").text()
+
+
+def test_a_preset_saved_with_the_plans_risk_budget_sizes_each_ticket_from_it(qtbot, make_window):
+    window = make_window()
+    type_into(qtbot, find(window, "Stop-loss distance"), "8")
+    type_into(qtbot, find(window, "Risk budget"), "300")
+    open_dialog(qtbot, window)
+    by_risk = find(window, "Size by risk")
+    assert by_risk.isEnabled() and "300 at risk" in by_risk.text()
+    qtbot.mouseClick(
+        by_risk, Qt.MouseButton.LeftButton, pos=by_risk.rect().topLeft() + QPoint(8, 8)
+    )
+    assert by_risk.isChecked()
+    type_into(qtbot, find(window, "Preset name"), "Risk 300")
+    click(qtbot, window, "Save ticket as preset")
+    [saved] = on_file()
+    assert (saved.size.kind.value, saved.size.amount) == ("risk_money", 300)
+    find(window, "Presets dialog").reject()
+    type_into(qtbot, find(window, "Quantity").lineEdit(), "7")
+    qtbot.waitUntil(lambda: find(window, "Preset Risk 300").isVisible())
+    qtbot.mouseClick(find(window, "Preset Risk 300"), Qt.MouseButton.LeftButton)
+    assert find(window, "Quantity").value() == 3  # 300 at 8 ticks x 12.50 a contract

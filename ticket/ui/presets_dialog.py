@@ -7,9 +7,11 @@ problems of the file as it was read are listed, and the presets it could not loa
 from __future__ import annotations
 
 from collections.abc import Callable
+from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import (
+    QCheckBox,
     QDialog,
     QDialogButtonBox,
     QGridLayout,
@@ -22,7 +24,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ticket.domain.presets import Preset, PresetBook, PresetError, describe, preset_from_draft
+from ticket.domain.presets import (
+    Preset,
+    PresetBook,
+    PresetError,
+    Size,
+    SizeKind,
+    describe,
+    preset_from_draft,
+)
 from ticket.ui import theme
 from ticket.ui.widgets import plain
 
@@ -57,6 +67,21 @@ class PresetsDialog(QDialog):
         self.save.setToolTip(
             "The ticket's stop, targets, quantity and time in force, under the name typed"
         )
+        self.budget = self._plan_budget()
+        self.by_risk = QCheckBox("Size by risk")
+        self.by_risk.setAccessibleName("Size by risk")
+        if self.budget is not None:
+            amount = f"{self.budget.amount.normalize():f}"
+            what = (
+                f"{amount} at risk"
+                if self.budget.kind is SizeKind.RISK_MONEY
+                else f"{amount}% of the balance at risk"
+            )
+            self.by_risk.setText(f"Size by risk: {what}")
+            self.by_risk.setToolTip("The preset sizes each ticket from this budget at its stop")
+        else:
+            self.by_risk.setEnabled(False)
+            self.by_risk.setToolTip("Type a risk budget in the plan's Size from risk first")
         self.rename = self._button("Rename", self._on_rename)
         self.delete = self._button("Delete", self._on_delete)
         self.up = self._button("Move up", lambda: self._on_move(-1))
@@ -82,6 +107,7 @@ class PresetsDialog(QDialog):
         layout.addWidget(self.list, 1)
         layout.addLayout(actions)
         layout.addLayout(name_row)
+        layout.addWidget(self.by_risk)
         layout.addWidget(self.message)
         layout.addWidget(self.problems)
         layout.addWidget(path)
@@ -89,6 +115,18 @@ class PresetsDialog(QDialog):
         self.list.currentRowChanged.connect(self._on_selected)
         self.resize(520, 380)
         self._show()
+
+    def _plan_budget(self) -> Size | None:
+        """The risk budget typed in the plan, as a preset's size; None when there is none."""
+        plan = self.flow.plan
+        try:
+            amount = Decimal(plan.budget.text().strip().replace(",", ""))
+        except InvalidOperation:
+            return None
+        if not amount.is_finite() or amount <= 0:
+            return None
+        percent = plan.budget_unit.currentIndex() == 1
+        return Size(kind=SizeKind.RISK_PERCENT if percent else SizeKind.RISK_MONEY, amount=amount)
 
     def _button(self, text: str, action: Callable[[], None]) -> QPushButton:
         button = QPushButton(text)
@@ -164,6 +202,7 @@ class PresetsDialog(QDialog):
                 self.flow.vm.draft,
                 name,
                 self.product,
+                size=self.budget if self.by_risk.isChecked() else None,
                 default=keep.default if keep else False,
                 keep=keep,
             )
