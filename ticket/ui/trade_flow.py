@@ -311,12 +311,26 @@ class TradeFlow(WindowParts):
             if outcome.latency_ms is not None
             else ""
         )
+        message = outcome.message
+        live = outcome.live
+        if outcome.status is ModifyStatus.CONFIRMED and live is not None:
+            price = live.stop_price if kind == "stop" or live.price is None else live.price
+            size = f"{live.qty} contract{'s' if live.qty != 1 else ''}"
+            message = (
+                f"{kind.capitalize()} now at {self._fmt(price)} ({size}, order {live.order_id})."
+            )
+            field = {
+                "stop": self.manage_dialog.stop_price,
+                "target": self.manage_dialog.target_price,
+            }
+            if kind in field and price is not None:
+                field[kind].setText(self._fmt(price))  # edit on from where it is now
         self.outcome.setText(
-            f"<b style='color:{colour}'>{kind.upper()} {word}</b> {plain(outcome.message)}{latency}"
+            f"<b style='color:{colour}'>{kind.upper()} {word}</b> {plain(message)}{latency}"
         )
         note = getattr(self.manage_dialog, NOTE_OF.get(kind, ""), None)
         if note is not None:
-            note.setText(f"{word}: {outcome.message}")
+            note.setText(f"{word}: {message}")
 
     # -- the exits --
 
