@@ -10,6 +10,7 @@
    (it includes the alarm's grace, `ALARM_GRACE_MS`).
 
 Run: .venv/bin/python tests/perf/bench_feed.py [orders] [seconds]
+     .venv/bin/python tests/perf/bench_feed.py --resync [pairs]  (the paired resync stalls only)
 """
 
 from __future__ import annotations
@@ -291,6 +292,140 @@ def alarm_latency(app: QApplication, sim: Simulator, window: TicketWindow, times
     )
 
 
+def resync_stalls(app: QApplication, orders: int, pairs: int) -> None:
+    """The longest GUI stall of a dropped socket's resync, paired: each resync with the
+    garbage collector as Python leaves it next to one after `gc.freeze()`, as the app does
+    once ready (ticket.app.StartupWatch): the objects alive then, start-up's, the window's and
+    here the simulator's, are no longer walked by each full collection."""
+    import gc
+
+    with Simulator() as sim:
+        symbol = sim.front("ES")
+        for n in range(orders):
+            body = {
+                "accountId": SIM_ACCOUNT_ID,
+                "action": "Buy",
+                "symbol": symbol,
+                "orderQty": 1,
+                "orderType": "Limit",
+                "price": 5000.0 - (n % 400) * 0.25,
+                "isAutomated": False,
+            }
+            sim.exchange.place_order(body)
+        window = make_window(app, sim)
+        feed = window.session.account_feed
+        pump_until(app, lambda: len(feed.replica or ()) >= orders, 30)
+
+        def one_resync() -> float:
+            meter = StallMeter()
+            meter.start()
+            syncs, replica = sim.user_socket.syncs, feed.replica
+            sim.user_socket.drop()
+            pump_until(app, lambda: feed.replica is not replica and feed.live, 30)
+            meter.stop()
+            assert sim.user_socket.syncs > syncs
+            return max(meter.gaps) * 1000
+
+        plain, frozen = [], []
+        for i in range(pairs):
+            runs = [(gc.unfreeze, plain), (gc.freeze, frozen)]
+            for prepare, into in runs if i % 2 == 0 else reversed(runs):
+                prepare()
+                into.append(one_resync())
+        gc.unfreeze()
+        ratios = sorted(f / p for f, p in zip(frozen, plain, strict=True))
+        print(
+            f"a dropped socket's {orders}-order resync, longest GUI stall, {pairs} pairs: "
+            f"after gc.freeze() {statistics.median(frozen):.1f} ms "
+            f"[{min(frozen):.1f}-{max(frozen):.1f}], without "
+            f"{statistics.median(plain):.1f} ms [{min(plain):.1f}-{max(plain):.1f}], "
+            f"ratio per pair {statistics.median(ratios):.2f}x"
+        )
+        window.close()
+
+
+SIM_CHILD = """
+import json, sys
+from ticket.sim.constants import SIM_ACCOUNT_ID
+from ticket.sim.server import Simulator
+sim = Simulator().start()
+symbol = sim.front("ES")
+for n in range(int(sys.argv[1])):
+    sim.exchange.place_order({"accountId": SIM_ACCOUNT_ID, "action": "Buy", "symbol": symbol,
+        "orderQty": 1, "orderType": "Limit", "price": 5000.0 - (n % 400) * 0.25,
+        "isAutomated": False})
+print(json.dumps([sim.base_url, sim.md_url]), flush=True)
+for line in sys.stdin:
+    sim.user_socket.drop()
+    print("dropped", flush=True)
+sim.stop()
+"""
+
+
+def resync_stalls_apart(app: QApplication, orders: int, pairs: int) -> None:
+    """As `resync_stalls`, with the simulator in a process of its own, as practice mode runs
+    it: the window's process then holds only the window's objects, and the simulator's
+    serialising of the reply does not take the window's interpreter lock."""
+    import gc
+    import json
+    import subprocess
+
+    child = subprocess.Popen(
+        [sys.executable, "-c", SIM_CHILD, str(orders)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert child.stdin is not None and child.stdout is not None
+    base_url, md_url = json.loads(child.stdout.readline())
+    scratch = tempfile.mkdtemp()
+    window = TicketWindow(
+        QSettings(os.path.join(scratch, "w.ini"), QSettings.Format.IniFormat),
+        journal=Journal(Path(scratch) / "journal.jsonl"),
+    )
+    window.session.opener = lambda url: Connection(
+        TradovateClient(make_http_client(), base_url, device_id="bench"),
+        Environment.SIM,
+        base_url,
+        None,
+        md_url,
+    )
+    window.show()
+    window.start(None)
+    feed = window.session.account_feed
+    pump_until(app, lambda: window.contract is not None and feed.live, 30)
+    pump_until(app, lambda: len(feed.replica or ()) >= orders, 30)
+
+    def one_resync() -> float:
+        meter = StallMeter()
+        meter.start()
+        replica = feed.replica
+        child.stdin.write("drop\n")
+        child.stdin.flush()
+        pump_until(app, lambda: feed.replica is not replica and feed.live, 30)
+        meter.stop()
+        return max(meter.gaps) * 1000
+
+    plain, frozen = [], []
+    for i in range(pairs):
+        runs = [(gc.unfreeze, plain), (gc.freeze, frozen)]
+        for prepare, into in runs if i % 2 == 0 else reversed(runs):
+            prepare()
+            into.append(one_resync())
+    gc.unfreeze()
+    window.close()
+    child.stdin.close()
+    child.wait(timeout=10)
+    ratios = sorted(f / p for f, p in zip(frozen, plain, strict=True))
+    print(
+        f"simulator in its own process: a dropped socket's {orders}-order resync, longest GUI "
+        f"stall, {pairs} pairs: after gc.freeze() {statistics.median(frozen):.1f} ms "
+        f"[{min(frozen):.1f}-{max(frozen):.1f}], without "
+        f"{statistics.median(plain):.1f} ms [{min(plain):.1f}-{max(plain):.1f}], "
+        f"ratio per pair {statistics.median(ratios):.2f}x"
+    )
+
+
 def main(orders: int = 5000, seconds: float = 10.0) -> None:
     tune_runtime()  # as the app runs: the GIL changes hands every 0.5 ms
     app = QApplication(sys.argv[:1])
@@ -303,10 +438,18 @@ def main(orders: int = 5000, seconds: float = 10.0) -> None:
             measure(sim, window)
             window.close()
     stall_under_load(app, orders, seconds)
+    resync_stalls(app, orders, 7)
+    resync_stalls_apart(app, orders, 7)
 
 
 if __name__ == "__main__":
-    main(
-        int(sys.argv[1]) if len(sys.argv) > 1 else 5000,
-        float(sys.argv[2]) if len(sys.argv) > 2 else 10.0,
-    )
+    if "--resync" in sys.argv:  # only the paired resync stalls
+        tune_runtime()
+        application = QApplication(sys.argv[:1])
+        resync_stalls_apart(application, 5000, int(sys.argv[-1]))
+        resync_stalls(application, 5000, int(sys.argv[-1]))
+    else:
+        main(
+            int(sys.argv[1]) if len(sys.argv) > 1 else 5000,
+            float(sys.argv[2]) if len(sys.argv) > 2 else 10.0,
+        )

@@ -13,12 +13,16 @@ reply callback runs on that thread; the owner moves what it needs elsewhere.
 
 from __future__ import annotations
 
+import gc
 import json
 import logging
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, Protocol
+
+from ticket.broker import yielding_json
 
 if TYPE_CHECKING:
     from websockets.sync.client import ClientConnection
@@ -32,12 +36,49 @@ NOT_ANSWERED = 0  # the status a reply callback gets when its connection ended f
 Reply = Callable[[int, Any], None]  # (status, d) of the answer to one request
 
 
+YIELDING_FROM = 64_000  # characters: a frame this large is parsed in steps (yielding_json)
+
+
 def parse_frame(text: str) -> tuple[str, Any]:
     """('o'|'h'|'a'|'c', payload) for one server frame."""
     kind = text[:1]
     if kind in ("a", "c"):
-        return kind, json.loads(text[1:])
+        body = text[1:]
+        return kind, json.loads(body) if len(body) < YIELDING_FROM else yielding_json.loads(body)
     return kind, None
+
+
+_pauses = 0
+_pause_lock = threading.Lock()
+_collector_was_enabled = True
+
+
+@contextmanager
+def collector_paused(large: bool) -> Iterator[None]:
+    """For a large frame (a sync reply of thousands of orders): no garbage collection while
+    it is parsed and handed over, then what it built is frozen out of the collector's reach.
+    Otherwise a full collection starts in the middle of the parse and walks every object of
+    the process with the interpreter lock held, 75-110 ms in which the window cannot paint.
+    Those objects are plain data that lives until the next sync; reference counting still
+    frees them. Any thread; nested and concurrent pauses share one."""
+    global _pauses, _collector_was_enabled
+    if not large:
+        yield
+        return
+    with _pause_lock:
+        _pauses += 1
+        if _pauses == 1:
+            _collector_was_enabled = gc.isenabled()
+            gc.disable()
+    try:
+        yield
+    finally:
+        with _pause_lock:
+            _pauses -= 1
+            if _pauses == 0:
+                gc.freeze()
+                if _collector_was_enabled:
+                    gc.enable()
 
 
 def encode_request(endpoint: str, request_id: int, body: object = None, query: str = "") -> str:
@@ -285,11 +326,13 @@ class TradovateSocket:
             except TimeoutError:
                 self._handler.on_tick(self, time.monotonic())
                 continue
-            kind, payload = parse_frame(str(frame))
-            if kind == "c":
-                raise ServerClosed(payload)
-            if kind == "a" and isinstance(payload, list):
-                self._dispatch(payload)
+            text = str(frame)
+            with collector_paused(len(text) >= YIELDING_FROM):
+                kind, payload = parse_frame(text)
+                if kind == "c":
+                    raise ServerClosed(payload)
+                if kind == "a" and isinstance(payload, list):
+                    self._dispatch(payload)
             self._handler.on_tick(self, time.monotonic())
 
     def _dispatch(self, messages: list[Any]) -> None:
