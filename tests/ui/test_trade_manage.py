@@ -226,3 +226,27 @@ def test_a_feed_drop_while_trailing_pauses_in_words_and_sends_nothing(qtbot, win
     qtbot.waitUntil(lambda: window.trade_quote.bid == avg + 16 * TICK, timeout=5000)
     assert len(modifies(sim)) == sent
     assert server_exits(sim)[0] == [avg + 4 * TICK]
+
+
+def test_a_short_goes_to_break_even_above_its_average_and_its_quote_buttons_say_the_prices(
+    qtbot, window, sim
+):
+    qtbot.waitUntil(lambda: live(window), timeout=10000)
+    qtbot.waitUntil(lambda: window.quote_bar.quote is not None)
+    qtbot.mouseClick(find(window, "Sell"), CLICK)
+    market_buy(qtbot, window, qty="1")  # a market sell, now that Sell is chosen
+    qtbot.waitUntil(lambda: window._trade() is not None and bool(window._trade().stops))
+    net, avg = held(sim)
+    assert net == -1
+    [stop], _ = server_exits(sim)
+    assert stop > avg
+    sim.set_price(sim.front("ES"), str(avg - 4 * TICK))  # the ask three ticks below the entry
+    qtbot.waitUntil(lambda: window.trade_quote.ask == avg - 3 * TICK, timeout=5000)
+    activate(qtbot, window)
+    qtbot.keyClick(window, Qt.Key.Key_E, Qt.KeyboardModifier.AltModifier)
+    qtbot.waitUntil(lambda: server_exits(sim)[0] == [avg], timeout=5000)
+    qtbot.waitUntil(lambda: settled(window), timeout=5000)
+    assert f"Stop now at {avg:.2f}" in window.outcome.text(), window.outcome.text()
+    manage = dialog(qtbot, window)
+    assert find(manage, "Stop at ask").text() == f"Ask {avg - 3 * TICK:.2f}"
+    assert find(manage, "New stop price").text() == f"{avg:.2f}"

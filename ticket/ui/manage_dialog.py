@@ -63,6 +63,7 @@ class ManageDialog(QDialog):
         self.setAccessibleName("Manage the trade")
         self.quote = quote
         self.format_price: Callable[[Decimal], str] = str
+        self._quoted: dict[str, list[QToolButton]] = {}
         layout = QVBoxLayout(self)
 
         exits = QGroupBox("Exits")
@@ -181,6 +182,14 @@ class ManageDialog(QDialog):
         for spin in (self.even_after, self.trail_ticks, self.trail_step):
             spin.valueChanged.connect(lambda _value: self.auto_changed.emit())
 
+    def show_quote(self) -> None:
+        """The live prices on the quote buttons, so the trader sees what a click puts in."""
+        for side, buttons in self._quoted.items():
+            price = self.quote(side)
+            shown = f"{side.capitalize()} {self.format_price(price) if price is not None else '–'}"
+            for button in buttons:
+                button.setText(shown)
+
     def _quote_buttons(self, what: str, field: QLineEdit) -> QHBoxLayout:
         row = QHBoxLayout()
         row.setSpacing(2)
@@ -196,6 +205,7 @@ class ManageDialog(QDialog):
                     field.setText(self.format_price(price))
 
             button.clicked.connect(use)
+            self._quoted.setdefault(side, []).append(button)
             row.addWidget(button)
         return row
 

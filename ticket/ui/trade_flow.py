@@ -205,6 +205,8 @@ class TradeFlow(WindowParts):
             self._md_state = "live"  # a quote came: whatever the feed said before it
         self._update_auto_live()
         self.auto_stop.on_quote(self.trade_quote)
+        if self.manage_dialog.isVisible():
+            self.manage_dialog.show_quote()
 
     def _on_trade_feed_state(self, state: str, _detail: str) -> None:
         self._md_state = state
@@ -662,6 +664,7 @@ class TradeFlow(WindowParts):
                 self._fmt(trade.stops[0].stop_price) if trade.stops else None,
                 self._fmt(trade.targets[0].price) if trade.targets else None,
             )
+        self.manage_dialog.show_quote()
         self.manage_dialog.show()
         self.manage_dialog.raise_()
 
