@@ -201,8 +201,6 @@ class TradeFlow(WindowParts):
         if contract is None or quote.contract_id != contract.contract.id:
             return
         self.trade_quote = Quote(bid=quote.bid, ask=quote.ask, last=quote.last)
-        if self._md_state == "stale":
-            self._md_state = "live"  # a quote came: whatever the feed said before it
         self._update_auto_live()
         self.auto_stop.on_quote(self.trade_quote)
         if self.manage_dialog.isVisible():
@@ -690,7 +688,8 @@ class TradeFlow(WindowParts):
         feed = self.session.account_feed
         if not feed.live:
             live, why = False, f"the account stream is {feed.state.value}"
-        elif self._md_state != "live":
+        elif self._md_state not in ("live", "stale"):
+            # stale is a quiet market on a live feed: the next quote drives the machine again
             live, why = False, f"the quotes are {self._md_state}"
         else:
             live, why = True, ""
