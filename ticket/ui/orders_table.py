@@ -30,10 +30,11 @@ from PySide6.QtCore import (
     QModelIndex,
     QObject,
     QPersistentModelIndex,
+    QRect,
     Qt,
     Signal,
 )
-from PySide6.QtGui import QAction, QColor, QKeySequence
+from PySide6.QtGui import QAction, QColor, QKeySequence, QResizeEvent
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidget
 
 from ticket.broker.contracts import ResolvedContract, instrument_from_product
@@ -78,7 +79,7 @@ SAMPLES = {
     SIDE: "Sell",
     CONTRACT: "MESZ6",
     QTY: "000",
-    ENTRY: "StopLimit 0000.00",
+    ENTRY: "Limit 0000.00",
     SL: "0000.00",
     TP: "0000.00",
     FILL: "0000.00",
@@ -86,9 +87,22 @@ SAMPLES = {
     PNL: "-00,000.00",
     R: "-00.00",
     FEES: "000.00",
-    STATUS: "entry working 1 · stop suspended · target",
+    STATUS: "entry working · stop",
     IDS: "000000/000000/000000",
     LATENCY: "0000 ms",
+}
+HEADER_TIPS = {
+    TIME: "When the order was placed (local time)",
+    ENTRY: "The entry order's type and price",
+    SL: "The stop leg's price now (its tooltip: where it was placed)",
+    TP: "The target leg's price now",
+    FILL: "The entry's average fill price",
+    EXIT: "The average price its contracts were closed at (first in, first out), or the "
+    "orders whose contracts this one closed",
+    PNL: "Realised on the contracts closed, in the contract's currency, before fees",
+    R: "Realised against the stop distance the entry was placed with",
+    FEES: "The fees Tradovate reported for this row's fills",
+    LATENCY: "Click to answer, for this window's orders",
 }
 CANCEL_TIP = "Delete, or right-click › Cancel order, cancels it, whoever placed it."
 
@@ -158,8 +172,12 @@ class OrdersModel(QAbstractTableModel):
         return 0 if parent.isValid() else len(COLUMNS)
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = 0) -> Any:
-        if orientation is Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+        if orientation is not Qt.Orientation.Horizontal:
+            return None
+        if role == Qt.ItemDataRole.DisplayRole:
             return COLUMNS[section]
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return HEADER_TIPS.get(section)
         return None
 
     def data(self, index: QModelIndex | QPersistentModelIndex, role: int = 0) -> Any:
@@ -322,6 +340,17 @@ class OrdersTable(QTableView):
             self.feed.changed.connect(self.on_change)
             session.contract_resolved.connect(lambda _text, resolved: self.know(resolved))
 
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._fit_status()
+
+    def _fit_status(self) -> None:
+        """Status takes the width the columns before it leave (Ids and Latency are further
+        right, a scroll away), and never less than its short words need."""
+        before = sum(self.columnWidth(c) for c in range(STATUS) if not self.isColumnHidden(c))
+        least = self.fontMetrics().horizontalAdvance(SAMPLES[STATUS]) + 12
+        self.setColumnWidth(STATUS, max(least, self.viewport().width() - before))
+
     def size_columns(self, instrument: Instrument | None = None) -> None:
         """Each column as wide as what it holds, prices in the instrument's notation."""
         metrics = self.fontMetrics()
@@ -330,7 +359,8 @@ class OrdersTable(QTableView):
             if column in (SL, TP, FILL):
                 text = sample
             wide = max(metrics.horizontalAdvance(text), metrics.horizontalAdvance(COLUMNS[column]))
-            self.setColumnWidth(column, wide + 16)
+            self.setColumnWidth(column, wide + 12)
+        self._fit_status()
 
     # -- the API the window's other parts call (by clOrdId) --
 
@@ -343,6 +373,12 @@ class OrdersTable(QTableView):
     def item(self, row: int, column: int) -> CellRef | None:
         rows = self.model_.rows
         return CellRef(self, rows[row], column) if 0 <= row < len(rows) else None
+
+    def scrollToItem(self, item: CellRef) -> None:
+        self.scrollTo(self.model_.index(item.row(), item.column()))
+
+    def visualItemRect(self, item: CellRef) -> QRect:
+        return self.visualRect(self.model_.index(item.row(), item.column()))
 
     def add(self, request: PlaceOsoRequest, evaluation: Evaluation) -> None:
         assert evaluation.form is not None and evaluation.assessment is not None
@@ -657,6 +693,7 @@ class OrdersTable(QTableView):
             r.trade is not None and r.trade.fees is not None for r in self._by_order.values()
         ):
             self.setColumnHidden(FEES, False)
+            self._fit_status()
 
     # -- cancel --
 
