@@ -273,6 +273,37 @@ def test_a_book_kept_fill_by_fill_is_the_book_matched_at_once(fills, rnd):
         assert kept.matches == whole.matches and kept.net == whole.net
         assert changed >= whole.orders()
         if mine:
-            assert kept.add(mine[rnd.randrange(len(mine))]) is None  # seen before
+            again = mine[rnd.randrange(len(mine))]
+            assert kept.add(again) == {again.order_id}  # seen before: nothing changes
+            assert kept.add(replace(again, active=not again.active)) is None  # changed
             earlier = replace(mine[0], id=10_000, timestamp=mine[0].timestamp - timedelta(1))
             assert kept.add(earlier) is None  # earlier than the rest: match again
+
+
+# -- the replica's side: trade facts, the stop as placed, and fees by event --
+
+
+def test_the_replica_gives_each_order_as_placed_and_its_fees_when_they_come():
+    from tests.unit.frames import bracket as sync_bracket
+    from tests.unit.frames import props, sync_reply, version
+    from ticket.broker.replica import AccountReplica
+
+    replica = AccountReplica.from_sync(sync_reply(sync_bracket(10, cl_ord_id="cl-a", filled=True)))
+    moved = replica.apply(
+        props("orderVersion", version(999, 11, type="Stop", price=None, stop=5990.25))
+    )
+    assert 11 in moved.orders
+    stop = replica.facts(11)
+    assert stop.stop_price == Decimal("5990.25")  # moved to break-even
+    assert stop.first_stop_price == Decimal("5988.25")  # as placed
+    entry = replica.facts(10)
+    assert (entry.cl_ord_id, entry.filled, replica.legs_of(10)) == ("cl-a", 2, [11, 12])
+    assert replica.fee(1000) is None
+    fee = {"id": 1000, "commission": 1.29, "exchangeFee": 2.8, "nfaFee": 0.04, "clearingFee": None}
+    change = replica.apply(props("fillFee", fee))
+    assert change.orders == {10} and 1000 in change.fills
+    assert replica.fee(1000) == Decimal("4.13")
+    rebuilt = AccountReplica.from_sync(replica.entities())
+    assert rebuilt.fee(1000) == Decimal("4.13")
+    replica.apply(props("fillFee", {"id": 1000}, event="Deleted"))
+    assert replica.fee(1000) is None

@@ -29,7 +29,16 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from ticket.broker.models import CashBalance, Command, Fill, Order, OrderVersion, Position
+from ticket.broker.models import (
+    CashBalance,
+    Command,
+    Entity,
+    Fill,
+    Order,
+    OrderVersion,
+    Position,
+    Price,
+)
 from ticket.domain.orders import Action, OrdStatus
 from ticket.domain.protection import (
     OPEN,
@@ -60,8 +69,39 @@ SYNC_KEYS = {
     "fills": "fill",
     "positions": "position",
     "cashBalances": "cashBalance",
+    # not an array of Tradovate's SyncMessage: fees come by `props` event, when they come (see
+    # FillFee); the key lets a replica's own `entities()` rebuild it
+    "fillFees": "fillFee",
 }
 ENTITY_TYPES = frozenset(SYNC_KEYS.values())
+
+
+class FillFee(Entity):
+    """What Tradovate charged for one fill (the spec's FillFee, reached by `fillFee/deps` with
+    the fill's id as master: it has no fill id of its own, so its id is taken to be the fill's).
+    Each fee has a currency id; they are added up as they come, in the account's currency."""
+
+    id: int
+    clearing_fee: Price | None = None
+    exchange_fee: Price | None = None
+    nfa_fee: Price | None = None
+    brokerage_fee: Price | None = None
+    ip_fee: Price | None = None
+    commission: Price | None = None
+    order_routing_fee: Price | None = None
+
+    @property
+    def total(self) -> Decimal:
+        parts = (
+            self.clearing_fee,
+            self.exchange_fee,
+            self.nfa_fee,
+            self.brokerage_fee,
+            self.ip_fee,
+            self.commission,
+            self.order_routing_fee,
+        )
+        return sum((p for p in parts if p is not None), Decimal(0))
 
 
 @dataclass(frozen=True)
@@ -137,6 +177,7 @@ class AccountReplica:
         self._positions: dict[int, Position] = {}
         self._positions_of: dict[int, set[int]] = {}  # contract id -> position ids
         self._cash: dict[int, CashBalance] = {}
+        self._fees: dict[int, FillFee] = {}  # fill id -> its fees
         self._views: dict[int, OrderView] = {}
         self._legs: dict[int, set[int]] = {}  # parent id -> order ids
         self._working: dict[int, set[int]] = {}  # contract id -> working order ids
@@ -148,6 +189,7 @@ class AccountReplica:
             "fill": self._put_fill,
             "position": self._put_position,
             "cashBalance": self._put_cash,
+            "fillFee": self._put_fee,
         }
         self._drop: dict[str, Callable[[int, _Touched], None]] = {
             "order": self._drop_order,
@@ -156,6 +198,7 @@ class AccountReplica:
             "fill": self._drop_fill,
             "position": self._drop_position,
             "cashBalance": self._drop_cash,
+            "fillFee": self._drop_fee,
         }
 
     # -- building and applying --
@@ -378,6 +421,23 @@ class AccountReplica:
         if self._cash.pop(cash_id, None) is not None:
             touched.cash = True
 
+    def _put_fee(self, entity: Mapping[str, Any], touched: _Touched) -> None:
+        fee = self._parse(FillFee, entity)
+        if fee is not None:
+            self._fees[fee.id] = fee
+            self._touch_fill(fee.id, touched)
+
+    def _drop_fee(self, fee_id: int, touched: _Touched) -> None:
+        if self._fees.pop(fee_id, None) is not None:
+            self._touch_fill(fee_id, touched)
+
+    def _touch_fill(self, fill_id: int, touched: _Touched) -> None:
+        fill = self._fills.get(fill_id)
+        touched.fills.add(fill_id)
+        if fill is not None:
+            touched.orders.add(fill.order_id)
+            touched.contracts.add(fill.contract_id)
+
     # -- the views of touched orders, and their indexes --
 
     def _refresh(self, touched: _Touched) -> Change:
@@ -483,6 +543,14 @@ class AccountReplica:
     def fill(self, fill_id: int) -> Fill | None:
         return self._fills.get(fill_id)
 
+    def fees(self) -> Mapping[int, Decimal]:
+        """Fill id -> the fees charged for it, for the fills whose fees have come."""
+        return {fill_id: fee.total for fill_id, fee in self._fees.items()}
+
+    def fee(self, fill_id: int) -> Decimal | None:
+        fee = self._fees.get(fill_id)
+        return fee.total if fee is not None else None
+
     def fills_of_contract(self, contract_id: int) -> list[Fill]:
         """One contract's fills, by id."""
         return [self._fills[i] for i in sorted(self._contract_fills.get(contract_id, ()))]
@@ -578,6 +646,7 @@ class AccountReplica:
             "fills": self._fills.values(),
             "positions": self._positions.values(),
             "cashBalances": self._cash.values(),
+            "fillFees": self._fees.values(),
         }
         return {
             key: [m.model_dump(mode="json", by_alias=True, exclude_none=True) for m in models]

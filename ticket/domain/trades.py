@@ -116,7 +116,7 @@ class Book:
         self.net = 0  # what the fills add up to, long > 0
         self.matches: list[Match] = []  # in the order they were made
         self._lots: deque[_Lot] = deque()  # open, oldest first, all on one side
-        self._seen: set[int] = set()
+        self._seen: dict[int, Execution] = {}
         self._last: tuple[datetime, int] | None = None
         self._opened: dict[int, list[Match]] = {}  # opening order id -> its matches
         self._closed: dict[int, list[Match]] = {}  # closing order id -> its matches
@@ -125,14 +125,18 @@ class Book:
 
     def add(self, fill: Execution) -> set[int] | None:
         """A fill not seen before and later than every other: matched in place, and the orders
-        whose matches it changed are returned. None when it cannot be (a fill seen before, or
-        an earlier one): the caller matches the contract's fills again."""
-        if fill.id in self._seen or (self._last is not None and _time_order(fill) < self._last):
+        whose matches it changed are returned (a fill seen before, unchanged, changes nothing).
+        None when it cannot be (a changed fill, or an earlier one): the caller matches the
+        contract's fills again."""
+        seen = self._seen.get(fill.id)
+        if seen is not None:
+            return {fill.order_id} if seen == fill else None
+        if self._last is not None and _time_order(fill) < self._last:
             return None
         return self._take(fill)
 
     def _take(self, fill: Execution) -> set[int]:
-        self._seen.add(fill.id)
+        self._seen[fill.id] = fill
         self._last = _time_order(fill)
         touched = {fill.order_id}
         if not fill.active or fill.qty <= 0:

@@ -558,11 +558,15 @@ class OrdersTable(QTableView):
             return None
         legs = [f for i in replica.legs_of(entry_id) if (f := replica.facts(i)) is not None]
         known = self.model_.instruments.get(entry.contract_id)
+        own = [execution(f) for o in (entry, *legs) for f in replica.fills_of(o.id)]
+        fees = {f.id: fee for f in own if (fee := replica.fee(f.id)) is not None}
         return trade(
             entry,
             legs,
             self._books.get(entry.contract_id),
             known[1] if known is not None else None,
+            fees,
+            own,
             reliable=self._trusted.get(entry.contract_id, True),
         )
 
