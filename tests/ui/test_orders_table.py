@@ -5,17 +5,24 @@ WebSockets against the simulator."""
 
 from decimal import Decimal
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtTest import QTest
 
 from tests.api.helpers import es_request
+from tests.unit import frames
+from tests.unit.frames import ACCOUNT, ES, bracket, sync_reply
+from ticket.broker.contracts import ResolvedContract
+from ticket.broker.models import Contract
 from ticket.broker.orders import Status, submit_oso
+from ticket.broker.replica import AccountReplica, Change
+from ticket.domain.instruments import BUILT_IN
 from ticket.domain.orders import Action, FailureReason, OrderType, OrdStatus, PlaceOrderRequest
 from ticket.ui import theme
 from ticket.ui.orders_table import (
     CONTRACT,
     ENTRY,
     EXIT,
+    FEES,
     FILL,
     IDS,
     LATENCY,
@@ -25,6 +32,7 @@ from ticket.ui.orders_table import (
     SL,
     STATUS,
     TP,
+    OrdersTable,
     R,
 )
 
@@ -205,3 +213,68 @@ def test_an_order_placed_elsewhere_is_cancelled_from_its_selected_row(qtbot, win
     qtbot.waitUntil(lambda: "cancel" in window.outcome.text().lower())
     kinds = [e["kind"] for e in window.journal.read()]
     assert "cancel" in kinds and "cancel done" in kinds
+
+
+# -- the table on a replica of its own (what the simulator does not send) --
+
+
+class Feed(QObject):
+    changed = Signal(object)
+
+    def __init__(self, replica):
+        super().__init__()
+        self.replica = replica
+        self.account_id = ACCOUNT
+
+
+class Session(QObject):
+    contract_resolved = Signal(str, object)
+
+    def __init__(self, feed):
+        super().__init__()
+        self.account_feed = feed
+        self.connection = None  # nothing to look up: contracts stay as their ids until resolved
+
+
+def resolved_es():
+    contract = Contract(id=ES, name="ESZ6", contract_maturity_id=1)
+    return ResolvedContract(contract=contract, instrument=BUILT_IN["ES"], from_broker=True)
+
+
+def test_fees_show_in_their_column_once_every_fill_of_the_row_has_them(qtbot):
+    trip = bracket(10, filled=True)
+    trip["orders"][2] = frames.order(12, status="Filled", action="Sell", parent=10)
+    trip["fills"].append(frames.fill(1200, 12, qty=2, price=5994.25, action="Sell"))
+    replica = AccountReplica.from_sync(sync_reply(trip, positions=[frames.position(1, 0)]))
+    feed = Feed(replica)
+    session = Session(feed)
+    table = OrdersTable(session)
+    qtbot.addWidget(table)
+    feed.changed.emit(Change(reset=True))
+    assert table.rowCount() == 1 and table.isColumnHidden(FEES)
+    assert table.item(0, CONTRACT).text() == f"#{ES}"  # not resolved yet: its id, no money
+    assert table.item(0, PNL).text() == "–" and table.item(0, R).text() == "+2.00"
+    session.contract_resolved.emit("ES", resolved_es())
+    assert table.item(0, CONTRACT).text() == "ESZ6" and table.item(0, PNL).text() == "+400.00"
+    feed.changed.emit(replica.apply(frames.props("fillFee", {"id": 1000, "commission": 1.5})))
+    assert table.isColumnHidden(FEES)  # the target's fill has no fee yet
+    feed.changed.emit(replica.apply(frames.props("fillFee", {"id": 1200, "commission": 1.5})))
+    assert not table.isColumnHidden(FEES) and table.item(0, FEES).text() == "3.00"
+
+
+def test_a_position_carried_into_the_day_leaves_its_contracts_pnl_unsaid(qtbot):
+    # long 2 from an earlier day: today's fills (bought 2, sold 2) leave the position at 2
+    trip = bracket(10, filled=True)
+    trip["orders"][2] = frames.order(12, status="Filled", action="Sell", parent=10)
+    trip["fills"].append(frames.fill(1200, 12, qty=2, price=5994.25, action="Sell"))
+    replica = AccountReplica.from_sync(sync_reply(trip, positions=[frames.position(1, 2)]))
+    feed = Feed(replica)
+    session = Session(feed)
+    table = OrdersTable(session)
+    qtbot.addWidget(table)
+    session.contract_resolved.emit("ES", resolved_es())
+    feed.changed.emit(Change(reset=True))
+    assert table.item(0, EXIT).text() == "5994.25"
+    assert table.item(0, PNL).text() == "–" and table.item(0, R).text() == "–"
+    assert "do not add up" in table.item(0, PNL).toolTip()
+    assert "do not add up" in table.item(0, R).toolTip()

@@ -104,6 +104,10 @@ HEADER_TIPS = {
     FEES: "The fees Tradovate reported for this row's fills",
     LATENCY: "Click to answer, for this window's orders",
 }
+UNSURE = (
+    "The day's fills of this contract do not add up to its position (one carried from an "
+    "earlier day?): its P&L is not shown rather than guessed"
+)
 CANCEL_TIP = "Delete, or right-click › Cancel order, cancels it, whoever placed it."
 
 
@@ -278,13 +282,13 @@ class OrdersModel(QAbstractTableModel):
             tips[PNL] = f"{trade_.points:+f} points; the contract's point value is not known"
         elif trade_.closed:
             texts[PNL] = "–"
-            tips[PNL] = "The day's fills of this contract do not add up to its position"
+            tips[PNL] = UNSURE
         if trade_.r is not None:
             texts[R] = f"{trade_.r:+.2f}"
             tips[R] = f"against the stop placed {price(trade_.stop_distance)} points away"
         elif trade_.closed:
             texts[R] = "–"
-            tips[R] = "No stop placed with the entry: no R"
+            tips[R] = "No stop placed with the entry: no R" if trade_.points is not None else UNSURE
         texts[FEES] = f"{trade_.fees:,.2f}" if trade_.fees is not None else ""
         texts[STATUS] = status_words(entry, trade_.legs)
         tips[STATUS] = f"{texts[STATUS]}\n{CANCEL_TIP}"
@@ -624,14 +628,14 @@ class OrdersTable(QTableView):
         self._by_order[order_id] = row
 
     def _redraw_contract(self, contract_id: int) -> None:
-        replica = self._replica()
-        if replica is None:
-            return
-        for entry_id, row in list(self._by_order.items()):
+        """A contract's name and tick became known: its rows are made again when next shown."""
+        marked = False
+        for row in self._by_order.values():
             if row.trade is not None and row.trade.entry.contract_id == contract_id:
-                self._update(replica, entry_id)
-                row.texts = None
-                self._changed(row)
+                row.stale, row.texts, marked = True, None, True
+        if marked:
+            last = self.model_.index(len(self.model_.rows) - 1, len(COLUMNS) - 1)
+            self.model_.dataChanged.emit(self.model_.index(0, 0), last)
 
     def _ask_name(self, contract_id: int) -> None:
         """A contract the window has not resolved: its name and tick, looked up once."""
