@@ -547,6 +547,10 @@ class AccountReplica:
         """Fill id -> the fees charged for it, for the fills whose fees have come."""
         return {fill_id: fee.total for fill_id, fee in self._fees.items()}
 
+    @property
+    def has_fees(self) -> bool:
+        return bool(self._fees)
+
     def fee(self, fill_id: int) -> Decimal | None:
         fee = self._fees.get(fill_id)
         return fee.total if fee is not None else None

@@ -473,10 +473,12 @@ class OrdersTable(QTableView):
         if change.fills:
             touched |= self._follow_fills(replica, change)
         for contract_id in change.positions | (change.contracts if change.fills else set()):
+            book = self._books.get(contract_id)
+            if book is None:
+                continue  # none of its rows made yet: they read the replica when they are
             trusted = self._reliable(replica, contract_id)
             if self._trusted.get(contract_id, True) != trusted:
-                book = self._books.get(contract_id)
-                touched |= book.orders() if book is not None else set()
+                touched |= book.orders()
             self._trusted[contract_id] = trusted
         for entry_id in {self._entry_of(replica, i) for i in touched}:
             self._update(replica, entry_id)
@@ -488,9 +490,10 @@ class OrdersTable(QTableView):
         fresh = [f for i in change.fills if (f := replica.fill(i)) is not None]
         again = set(change.contracts) if len(fresh) < len(change.fills) else set()
         for fill in sorted(fresh, key=lambda f: (f.timestamp, f.id)):
-            if fill.contract_id in again:
+            book = self._books.get(fill.contract_id)
+            if book is None or fill.contract_id in again:
+                touched.add(fill.order_id)  # matched when its contract's book is next made
                 continue
-            book = self._books.setdefault(fill.contract_id, Book(fill.contract_id))
             added = book.add(execution(fill))
             if added is None:
                 again.add(fill.contract_id)
@@ -498,6 +501,8 @@ class OrdersTable(QTableView):
                 touched |= added
         for contract_id in again:
             old = self._books.get(contract_id)
+            if old is None:
+                continue
             new = self._book(replica, contract_id)
             self._books[contract_id] = new
             for order_id in new.orders() | (old.orders() if old is not None else set()):
@@ -517,26 +522,29 @@ class OrdersTable(QTableView):
         self._trusted.clear()
         rows: list[Row] = list(clicks)
         if replica is not None:
-            for contract_id in replica.contracts_with_fills():
-                self._books[contract_id] = self._book(replica, contract_id)
-                self._trusted[contract_id] = self._reliable(replica, contract_id)
             # each row's trade is made when the row is first painted (or an event touches it):
-            # here only what places the rows
-            for order_id in replica.order_ids():
+            # here only what places the rows, newest first as the ids come (sorted after)
+            clicked = {
+                found: row
+                for row in clicks
+                if row.cl_ord_id and (found := replica.find_by_cl_ord_id(row.cl_ord_id)) is not None
+            }
+            contracts = set()
+            for order_id in reversed(replica.order_ids()):
                 view, held = replica.order(order_id), replica.order_entity(order_id)
-                if view is None or held is None or self._entry_of(replica, order_id) != order_id:
+                if view is None or held is None:
                     continue
-                cl = replica.cl_ord_id_of(order_id)
-                click = self._by_cl.get(cl) if cl else None
-                if click is not None and click.order_id is None:
-                    row = click
-                else:
-                    row = Row(when=_aware(held.timestamp))
+                parent = view.parent_id
+                if parent is not None and replica.order(parent) is not None:
+                    continue  # a leg: on its entry's row
+                row = clicked.get(order_id) or Row(when=_aware(held.timestamp))
                 row.order_id, row.trade, row.stale = order_id, None, True
                 self._by_order[order_id] = row
                 if not row.click:
                     rows.append(row)
-                self._ask_name(view.contract_id)
+                contracts.add(view.contract_id)
+            for contract_id in contracts:
+                self._ask_name(contract_id)
         rows.sort(key=lambda r: r.when, reverse=True)
         self.model_.beginResetModel()
         self.model_.rows = rows
@@ -545,6 +553,15 @@ class OrdersTable(QTableView):
 
     def _book(self, replica: AccountReplica, contract_id: int) -> Book:
         return Book(contract_id, replica.executions(contract_id))
+
+    def _book_of(self, replica: AccountReplica, contract_id: int) -> Book:
+        """The contract's book, matched from the replica the first time one of its rows is
+        made (a resync matches nothing until a row is shown)."""
+        book = self._books.get(contract_id)
+        if book is None:
+            book = self._books[contract_id] = self._book(replica, contract_id)
+            self._trusted[contract_id] = self._reliable(replica, contract_id)
+        return book
 
     def _reliable(self, replica: AccountReplica, contract_id: int) -> bool:
         book = self._books.get(contract_id)
@@ -562,12 +579,14 @@ class OrdersTable(QTableView):
             return None
         legs = [f for i in replica.legs_of(entry_id) if (f := replica.facts(i)) is not None]
         known = self.model_.instruments.get(entry.contract_id)
-        own = [execution(f) for o in (entry, *legs) for f in replica.fills_of(o.id)]
-        fees = {f.id: fee for f in own if (fee := replica.fee(f.id)) is not None}
+        own, fees = [], None  # a row's own fills are read only for their fees
+        if replica.has_fees:
+            own = [execution(f) for o in (entry, *legs) for f in replica.fills_of(o.id)]
+            fees = {f.id: fee for f in own if (fee := replica.fee(f.id)) is not None}
         return trade(
             entry,
             legs,
-            self._books.get(entry.contract_id),
+            self._book_of(replica, entry.contract_id),
             known[1] if known is not None else None,
             fees,
             own,
