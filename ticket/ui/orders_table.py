@@ -120,6 +120,7 @@ class Row:
     order_id: int | None = None  # the entry's, once known
     click: dict[int, str] = field(default_factory=dict)  # what the click said, by column
     told: dict[int, str] = field(default_factory=dict)  # what the window said since
+    outcome: str = ""  # the click's outcome in a word, until the stream says more
     trade: Trade | None = None
     stale: bool = False  # its trade is to be made again from the replica before it is shown
     texts: list[str] | None = None  # made when first painted
@@ -238,7 +239,8 @@ class OrdersModel(QAbstractTableModel):
             texts[column] = text
             tips[column] = f"{text}\n{CANCEL_TIP}" if column == STATUS else text
         if row.trade is None and not row.told.get(STATUS):
-            texts[STATUS] = "sending"
+            texts[STATUS] = row.outcome or "sending"
+            tips[STATUS] = texts[STATUS]
         return texts, tips
 
     def _trade_texts(self, trade_: Trade, texts: list[str], tips: list[str]) -> None:
@@ -433,7 +435,7 @@ class OrdersTable(QTableView):
             return
         if outcome.order_id is not None and row.order_id is None:
             self._adopt(row, outcome.order_id)
-        row.told[STATUS] = outcome.status.value.replace("_", " ")
+        row.outcome = outcome.status.value.replace("_", " ")
         if ids:
             row.told[IDS] = ids
         row.told[LATENCY] = latency
