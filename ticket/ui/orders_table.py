@@ -620,8 +620,12 @@ class OrdersTable(QTableView):
             stray = self._by_order.pop(leg.id, None)
             if stray is not None and not stray.click:
                 self._remove(stray)
+        click = self._click_of(found)
+        if row is not None and click is not None and click is not row and not row.click:
+            self._remove(row)  # its clOrdId came after the order: the click's row takes it
+            row = None
         if row is None:
-            row = self._click_of(found)
+            row = click
             if row is None:
                 row = Row(when=_aware(found.entry.timestamp), order_id=entry_id, trade=found)
                 self._by_order[entry_id] = row
