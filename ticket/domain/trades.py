@@ -15,9 +15,11 @@ is not known the row says nothing rather than a guess, and so does every row of 
 day's fills do not add up to its position (a position carried from an earlier day: its opening
 fills are not among today's).
 
-Pure functions over frozen dataclasses: a sync of 5,000 orders makes thousands of them, and what
-they are made from was validated when the stream's entities were parsed. The window, the command
-line and the tests share them.
+Fees are a row's own fills' fees, shown only when every one of them is known.
+
+Frozen dataclasses (a sync of 5,000 orders makes thousands of them, from entities validated when
+the stream's frames were parsed) and one `Book` per contract, which matches each new fill in
+place as it comes. No server, no Qt: the window reads them and the tests drive them directly.
 """
 
 from __future__ import annotations
@@ -30,13 +32,7 @@ from decimal import Decimal
 
 from ticket.domain.instruments import Instrument
 from ticket.domain.orders import Action, OrderType, OrdStatus
-
-STOP_TYPES = (
-    OrderType.STOP,
-    OrderType.STOP_LIMIT,
-    OrderType.TRAILING_STOP,
-    OrderType.TRAILING_STOP_LIMIT,
-)
+from ticket.domain.protection import STOP_TYPES
 
 
 @dataclass(frozen=True, slots=True)
