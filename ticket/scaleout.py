@@ -132,6 +132,7 @@ def submit_scaleout(
     requests: Sequence[PlaceOsoRequest],
     targets: Sequence[str],
     *,
+    p_ticket: str | None = None,
     reconcile_delays: Sequence[float] = (0.0, 0.5, 1.5),
     progress: Callable[[str], None] | None = None,
     on_part: Callable[[PartOutcome], None] | None = None,
@@ -139,7 +140,8 @@ def submit_scaleout(
 ) -> ScaleOutOutcome:
     """Send each part's placeOSO once, in order, and say what became of each. `targets` are
     the parts' target prices as text, for the report; `on_part` hears each outcome as it is
-    known, held-back parts included."""
+    known, held-back parts included. `p_ticket` goes with the first part: the same ticket
+    sent again after a penalty on that part, as Tradovate asks."""
     done: list[PartOutcome] = []
     stopper: PartOutcome | None = None
     for number, (request, target) in enumerate(zip(requests, targets, strict=True), 1):
@@ -155,7 +157,12 @@ def submit_scaleout(
             if progress is not None and len(requests) > 1:
                 progress(f"Sending part {number} of {len(requests)}…")
             outcome = submit_oso(
-                client, request, reconcile_delays=reconcile_delays, progress=progress, clock=clock
+                client,
+                request,
+                p_ticket=p_ticket if number == 1 else None,
+                reconcile_delays=reconcile_delays,
+                progress=progress,
+                clock=clock,
             )
             part = PartOutcome(number=number, qty=request.order_qty, target=target, outcome=outcome)
             if outcome.status in _HOLD_BACK:

@@ -153,12 +153,17 @@ def test_a_penalty_on_the_first_part_holds_the_others_back(qtbot, window, sim):
     assert "Wait" in window.place_button.text() and not window.place_button.isEnabled()
     statuses = {window.orders.item(r, STATUS).text() for r in range(window.orders.rowCount())}
     assert statuses == {"penalised", "not placed"}
-    # nothing was placed: once the wait is over the ticket goes again, with no duplicate question
+    # nothing was placed: once the wait is over the ticket goes again, with no duplicate
+    # question, its first part carrying the penalty's ticket as Tradovate asks
     click_place(qtbot, window)
     confirm_with_enter(qtbot, window)
     qtbot.waitUntil(lambda: not window.in_flight, timeout=15000)
     assert "PLACED: all 2 parts" in window.outcome.text(), window.outcome.text()
     assert sim.entry_orders() == 2
+    penalised, first, second = (r.body for r in sim.requests(PLACE))
+    assert first["p-ticket"] and "p-ticket" not in second
+    assert first["clOrdId"] == penalised["clOrdId"]  # the same order, not a new one
+    assert second["clOrdId"] == penalised["clOrdId"][:-2] + "-2"
 
 
 def test_a_part_whose_answer_is_lost_is_looked_up_by_its_clordid_and_reported(qtbot, window, sim):

@@ -47,11 +47,14 @@ class _Parts:
     contract_id: int
     relay: _PartRelay
     heard: list[PartOutcome]
+    p_ticket: str | None = None  # the first part resent with its penalty's ticket
     booked: bool = False
 
 
 class ScaleOutFlow(WindowParts):
     _parts: _Parts | None = None  # the scale-out in flight
+    # a scale-out whose first part was penalised, nothing placed: its bodies and the ticket
+    _penalised_parts: tuple[tuple[PlaceOsoRequest, ...], str | None] | None = None
 
     if TYPE_CHECKING:  # OrderFlow's
 
@@ -100,6 +103,13 @@ class ScaleOutFlow(WindowParts):
         connection = self.session.connection
         if connection is None:
             return
+        p_ticket = None
+        remembered, self._penalised_parts = self._penalised_parts, None
+        if remembered is not None:
+            self._penalty = None
+            old, ticket = remembered
+            if _same_orders(old, requests):
+                requests, p_ticket = old, ticket  # the same ticket: its bodies, and the p-ticket
         self.in_flight = True
         self._card_sent = True
         relay = _PartRelay(self)
@@ -110,6 +120,7 @@ class ScaleOutFlow(WindowParts):
             contract_id=self.contract.contract.id if self.contract else 0,
             relay=relay,
             heard=[],
+            p_ticket=p_ticket,
         )
         self._parts = parts
         relay.heard.connect(self._on_part_heard)
@@ -117,7 +128,12 @@ class ScaleOutFlow(WindowParts):
         client, delays = connection.client, self.session.reconcile_delays
         self.session.orders.run(
             lambda: submit_scaleout(
-                client, requests, targets, reconcile_delays=delays, on_part=relay.heard.emit
+                client,
+                requests,
+                targets,
+                p_ticket=p_ticket,
+                reconcile_delays=delays,
+                on_part=relay.heard.emit,
             ),
             lambda result: self._on_parts_done(parts, result),
             lambda exc: self._on_parts_failed(parts, exc),
@@ -132,9 +148,15 @@ class ScaleOutFlow(WindowParts):
         self._guard_key = parts.key
         self.guard.record(parts.key, time.monotonic())
         environment = (self.session.environment or Environment.CUSTOM).value
-        for request, evaluation in zip(parts.requests, parts.evaluations, strict=True):
+        for number, (request, evaluation) in enumerate(
+            zip(parts.requests, parts.evaluations, strict=True), 1
+        ):
             self.journal.order_sent(
-                request, summary=evaluation.summary, environment=environment, source="window"
+                request,
+                summary=evaluation.summary,
+                environment=environment,
+                source="window",
+                p_ticket_resend=number == 1 and parts.p_ticket is not None,
             )
             self.orders.add(request, evaluation)
         self.reset_overrides()
@@ -208,7 +230,18 @@ class ScaleOutFlow(WindowParts):
             ready = time.monotonic() + (penalised.outcome.penalty_seconds or 0)
             self._penalty = (request, penalised.outcome.p_ticket, ready)
             self._penalty_timer.start()
+            if penalised.number == 1 and result.nothing_placed:
+                self._penalised_parts = (parts.requests, penalised.outcome.p_ticket)
         self._update_place()
+
+
+def _same_orders(a: Sequence[PlaceOsoRequest], b: Sequence[PlaceOsoRequest]) -> bool:
+    """The same parts, whatever their clOrdIds."""
+
+    def bare(request: PlaceOsoRequest) -> PlaceOsoRequest:
+        return request.model_copy(update={"cl_ord_id": None})
+
+    return len(a) == len(b) and all(bare(x) == bare(y) for x, y in zip(a, b, strict=True))
 
 
 def _target_text(evaluation: Evaluation) -> str:
