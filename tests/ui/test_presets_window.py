@@ -353,3 +353,24 @@ def test_a_preset_saved_with_the_plans_risk_budget_sizes_each_ticket_from_it(qtb
     qtbot.waitUntil(lambda: find(window, "Preset Risk 300").isVisible())
     qtbot.mouseClick(find(window, "Preset Risk 300"), Qt.MouseButton.LeftButton)
     assert find(window, "Quantity").value() == 3  # 300 at 8 ticks x 12.50 a contract
+
+
+def test_a_file_changed_by_another_program_is_read_again_before_anything_is_written(
+    qtbot, make_window
+):
+    write_presets(SCALP_AND_SWING)
+    window = make_window()
+    open_dialog(qtbot, window)
+    # meanwhile the command line imports a preset into the same file
+    report = presets_file.load()
+    added = report.book.add(report.book.find("ES", "Scalp 8/16").model_copy(update={"name": "CLI"}))
+    presets_file.save(report.path, added, report)
+    type_into(qtbot, find(window, "Preset name"), "Mine")
+    click(qtbot, window, "Save ticket as preset")
+    assert "changed by another program" in find(window, "Presets message").text()
+    assert [p.name for p in on_file()] == ["Scalp 8/16", "Swing 2R", "CLI"]  # untouched
+    assert find(window, "Preset name").text() == "Mine"
+    click(qtbot, window, "Save ticket as preset")  # again, over the file as it now is
+    assert [p.name for p in on_file()] == ["Scalp 8/16", "Swing 2R", "CLI", "Mine"]
+    assert [b.text() for b in window.preset_buttons] == ["Scalp 8/16", "Swing 2R", "CLI", "Mine"]
+    find(window, "Presets dialog").reject()

@@ -8,6 +8,8 @@ was changed from it once the trader edits a field it set."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QWidget
@@ -41,9 +43,10 @@ class PresetFlow(WindowParts):
     _preset_caption: QLabel
     _preset_layout: QHBoxLayout
     _preset_product: str
+    _presets_read: tuple[int, int] | None  # the file as read: (modified ns, size); None absent
 
     def _build_preset_bar(self) -> QWidget:
-        self.presets = presets_file.load()
+        self._read_presets()
         self.preset_buttons = []
         self._preset_product = ""
         bar = QWidget()
@@ -164,9 +167,24 @@ class PresetFlow(WindowParts):
 
     # -- the file --
 
+    def _read_presets(self) -> None:
+        self._presets_read = _stamp(presets_file.presets_path())
+        self.presets = presets_file.load()
+
+    def _presets_changed_on_disk(self) -> bool:
+        """The command line (an import, say) or an editor wrote the file since it was read:
+        it is read again, so no write from here loses what they did."""
+        if _stamp(self.presets.path) == self._presets_read:
+            return False
+        self._read_presets()
+        self._show_presets_notice()
+        self._show_preset_buttons()
+        return True
+
     def open_presets(self) -> None:
         from ticket.ui.presets_dialog import PresetsDialog  # built only when asked for
 
+        self._presets_changed_on_disk()
         dialog = PresetsDialog(self, self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.open()
@@ -174,10 +192,24 @@ class PresetFlow(WindowParts):
     def write_presets(self, book: PresetBook) -> str:
         """Write `book` to the presets file (the presets that did not load are kept) and show
         it; '' when written, else why not, in words."""
+        if self._presets_changed_on_disk():
+            return (
+                f"{self.presets.path.name} was changed by another program since it was read: "
+                "it is read again now and nothing was written. Do it again."
+            )
         try:
             self.presets = presets_file.save(self.presets.path, book, self.presets)
         except PresetsFileError as exc:
             return str(exc)
+        self._presets_read = _stamp(self.presets.path)
         self._show_presets_notice()
         self._show_preset_buttons()
         return ""
+
+
+def _stamp(path: Path) -> tuple[int, int] | None:
+    try:
+        status = path.stat()
+    except OSError:
+        return None
+    return status.st_mtime_ns, status.st_size

@@ -187,6 +187,9 @@ class PresetsDialog(QDialog):
     def _write(self, book: PresetBook, done: str, select: str | None = None) -> None:
         problem = self.flow.write_presets(book)
         if problem:
+            typed = self.name.text()
+            self._show()  # the presets as they are now (the file may have been read again)
+            self.name.setText(typed)
             self._say(problem, error=True)
             return
         self._say(done)
