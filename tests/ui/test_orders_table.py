@@ -5,6 +5,8 @@ WebSockets against the simulator."""
 
 from decimal import Decimal
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtTest import QTest
 
@@ -19,6 +21,7 @@ from ticket.domain.instruments import BUILT_IN
 from ticket.domain.orders import Action, FailureReason, OrderType, OrdStatus, PlaceOrderRequest
 from ticket.ui import theme
 from ticket.ui.orders_table import (
+    COLUMNS,
     CONTRACT,
     ENTRY,
     EXIT,
@@ -31,6 +34,7 @@ from ticket.ui.orders_table import (
     SIDE,
     SL,
     STATUS,
+    TIME,
     TP,
     OrdersTable,
     R,
@@ -278,3 +282,95 @@ def test_a_position_carried_into_the_day_leaves_its_contracts_pnl_unsaid(qtbot):
     assert table.item(0, PNL).text() == "–" and table.item(0, R).text() == "–"
     assert "do not add up" in table.item(0, PNL).toolTip()
     assert "do not add up" in table.item(0, R).toolTip()
+
+
+@st.composite
+def shuffled_days(draw):
+    """A day of brackets and single orders with their fills, as the stream's events, in any
+    order: each event as the stream could deliver it, then the position it adds up to."""
+    events, net, fill_id = [], 0, 1000
+    entries = draw(st.integers(min_value=1, max_value=5))
+    for n in range(entries):
+        entry = 10 * (n + 1)
+        side = draw(st.sampled_from(["Buy", "Sell"]))
+        other = "Sell" if side == "Buy" else "Buy"
+        qty = draw(st.integers(min_value=1, max_value=3))
+        legs = draw(st.booleans())
+        events += [
+            frames.props("order", frames.order(entry, status="Filled", action=side)),
+            frames.props("orderVersion", frames.version(entry * 10, entry, qty=qty)),
+            frames.props("command", frames.command(entry * 10, entry, f"cl-{entry}")),
+        ]
+        fill_id += 1
+        price = 5990 + draw(st.integers(min_value=-8, max_value=8)) * 0.25
+        events.append(
+            frames.props("fill", frames.fill(fill_id, entry, qty=qty, price=price, action=side))
+        )
+        net += qty if side == "Buy" else -qty
+        if legs:  # a stop that stays working, a target that fills (or is left working)
+            stop = 5980.0 if side == "Buy" else 6000.0
+            events += [
+                frames.props(
+                    "order",
+                    frames.order(entry + 1, status="Working", action=other, parent=entry),
+                ),
+                frames.props(
+                    "orderVersion",
+                    frames.version(entry * 10 + 1, entry + 1, qty=qty, type="Stop", stop=stop),
+                ),
+            ]
+            if draw(st.booleans()):
+                fill_id += 1
+                exit_price = 5990 + draw(st.integers(min_value=-8, max_value=8)) * 0.25
+                events += [
+                    frames.props(
+                        "order",
+                        frames.order(entry + 2, status="Filled", action=other, parent=entry),
+                    ),
+                    frames.props(
+                        "fill",
+                        frames.fill(fill_id, entry + 2, qty=qty, price=exit_price, action=other),
+                    ),
+                ]
+                net += -qty if side == "Buy" else qty
+    order = draw(st.permutations(events))
+    return [*order, frames.props("position", frames.position(1, net))]
+
+
+def table_texts(table):
+    """Every row's texts but the time, in a stable order (rows placed at one moment have no
+    order among them)."""
+    columns = [c for c in range(len(COLUMNS)) if c != TIME]
+    return sorted(tuple(table.item(r, c).text() for c in columns) for r in range(table.rowCount()))
+
+
+@settings(max_examples=60, deadline=None)
+@given(shuffled_days())
+def test_rows_kept_event_by_event_are_the_rows_of_a_rebuild_whatever_the_order(qapp, events):
+    replica = AccountReplica.from_sync(sync_reply())
+    feed = Feed(replica)
+    session = Session(feed)
+    kept = OrdersTable(session)
+    session.contract_resolved.emit("ES", resolved_es())
+    feed.changed.emit(Change(reset=True))
+    for event in events:
+        table_texts(kept)  # every row made as it comes: each event then updates made rows
+        feed.changed.emit(replica.apply(event))
+    rebuilt = OrdersTable(Session(Feed(AccountReplica.from_sync(replica.entities()))))
+    rebuilt.know(resolved_es())
+    rebuilt.feed.changed.emit(Change(reset=True))
+    assert table_texts(kept) == table_texts(rebuilt)
+    total = sum(
+        Decimal(kept.item(r, PNL).text().replace(",", ""))
+        for r in range(kept.rowCount())
+        if kept.item(r, PNL).text() not in ("", "–")
+    )
+    realised = Decimal(0)
+    for event in events:
+        if event["entityType"] == "fill":
+            f = event["entity"]
+            realised += Decimal(str(f["price"])) * f["qty"] * (1 if f["action"] == "Sell" else -1)
+    if replica.positions().get(ES, 0) == 0:
+        assert total == realised * 50  # ES: 50 a point
+    kept.deleteLater()
+    rebuilt.deleteLater()
