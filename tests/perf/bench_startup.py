@@ -65,7 +65,12 @@ def launch(command: list[str], env: dict[str, str]) -> dict[str, float]:
     figures: dict[str, float] = {}
     started = time.perf_counter()
     process = subprocess.Popen(
-        command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env
+        command,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        env=env,
+        cwd=env["TICKET_CONFIG_DIR"].rsplit("/", 1)[0],  # `-m` puts the cwd first on sys.path
     )
     assert process.stdout is not None
     for line in process.stdout:
