@@ -5,6 +5,7 @@ WebSockets against the simulator."""
 
 from decimal import Decimal
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from PySide6.QtCore import QObject, Qt, Signal
@@ -189,7 +190,10 @@ def test_a_click_in_flight_becomes_its_orders_row(qtbot, window, sim, hold):
     assert window.orders.rowCount() == 1
 
 
-def test_an_order_placed_elsewhere_is_cancelled_from_its_selected_row(qtbot, window, sim, client):
+@pytest.mark.parametrize("how", ["Delete", "Cancel selected order"])
+def test_an_order_placed_elsewhere_is_cancelled_from_its_selected_row(
+    qtbot, window, sim, client, how
+):
     qtbot.waitUntil(lambda: live(window), timeout=10000)
     placed = client.place_order(
         PlaceOrderRequest(
@@ -210,7 +214,10 @@ def test_an_order_placed_elsewhere_is_cancelled_from_its_selected_row(qtbot, win
         table.viewport(), Qt.MouseButton.LeftButton, pos=table.visualRect(index).center()
     )
     assert table.selected_order_id() == placed.order_id
-    QTest.keyClick(table, Qt.Key.Key_Delete)
+    if how == "Delete":
+        QTest.keyClick(table, Qt.Key.Key_Delete)
+    else:
+        qtbot.mouseClick(find(window, how), Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: cells(window, placed.order_id, STATUS) == ["canceled"], timeout=10000)
     with sim.exchange.lock:
         assert sim.exchange.orders[placed.order_id].status is OrdStatus.CANCELED

@@ -1,5 +1,5 @@
 """The ticket window: environment and account bar, contract, entry, two exits, the plan, Place,
-the outcome and the orders placed since start. It shows what the view-model says and sends
+the outcome and the day's orders of the account. It shows what the view-model says and sends
 what the domain builds; broker calls go through `SessionController`.
 
 The window is put together from one part per concern (see `WindowParts`): the layout
@@ -192,10 +192,10 @@ class TicketWindow(
 
     def _on_cancel_clicked(self) -> None:
         cl_ord_id = self.orders.selected_cl_ord_id()
-        if cl_ord_id is None:
-            self.outcome.setText("Select an order in the table first.")
-            return
-        self.safety.cancel(cl_ord_id)
+        if cl_ord_id is not None and cl_ord_id in self.safety.tracked:
+            self.safety.cancel(cl_ord_id)  # a bracket this window follows: its legs' rules
+        else:
+            self.orders.cancel_selected()  # placed elsewhere or before: by its order id
 
     def _on_flatten_clicked(self) -> None:
         if self.contract is not None:
