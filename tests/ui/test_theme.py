@@ -77,3 +77,16 @@ def test_the_window_fits_a_1366x768_laptop_with_its_taskbar(window):
     smallest = window.minimumSizeHint()
     assert smallest.width() <= 1366 and smallest.height() <= 700
     assert window.height() <= 700  # the first size, before the trader resizes it
+
+
+def test_every_order_type_fits_the_laptop_too(qtbot, window):
+    """The first-run hint still shown, a contract watched, each type's price rows visible."""
+    qtbot.waitUntil(lambda: window.contract is not None, timeout=10000)
+    types = find(window, "Order type")
+    heights = {}
+    for index in range(types.count()):
+        types.setCurrentIndex(index)
+        qtbot.wait(1)
+        heights[types.itemText(index)] = window.minimumSizeHint().height()
+    assert window.hint.isVisible()
+    assert max(heights.values()) <= 700, heights

@@ -94,6 +94,28 @@ def _labelled(edit: W, name: str) -> W:
     return edit
 
 
+def _inline_label(text: str, field: QWidget) -> QLabel:
+    """A label inside a form row, level with its field's text when notes make the row tall."""
+    label = QLabel(text)
+    label.setBuddy(field)
+    label.setMinimumHeight(field.sizeHint().height())
+    label.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+    return label
+
+
+def _pair(first: QWidget, label: str, second: QWidget, field: QWidget) -> QWidget:
+    """Two fields on one form row, the second (`field`, inside `second` with its note) with
+    its own visible label; both start at the row's top, under which their notes grow."""
+    box = QWidget()
+    layout = QHBoxLayout(box)
+    layout.setContentsMargins(0, 0, 0, 0)
+    top = Qt.AlignmentFlag.AlignTop
+    layout.addWidget(first, 1, top)
+    layout.addWidget(_inline_label(label, field), 0, top)
+    layout.addWidget(second, 1, top)
+    return box
+
+
 def _with_note(widget: QWidget, note: FieldNote, *more: QWidget) -> QWidget:
     box = QWidget()
     layout = QVBoxLayout(box)
@@ -149,10 +171,22 @@ class EntryPanel(QGroupBox):
         # 4 px, not the exits' 6: the column also holds the preset row, and the window must
         # still fit a 1366x768 laptop
         self.form.setVerticalSpacing(4)
-        self.form.addRow("Side", self.side)
-        self.form.addRow("Quantity", _with_note(self.qty, self.notes[TicketField.QTY]))
+        # Two fields to a row where they fit: with a stop-limit's three price rows the column
+        # must still fit a 1366x768 laptop
         self.form.addRow(
-            "Order type", _with_note(self.order_type, self.notes[TicketField.ORDER_TYPE])
+            "Side",
+            _pair(
+                self.side, "Quantity", _with_note(self.qty, self.notes[TicketField.QTY]), self.qty
+            ),
+        )
+        self.form.addRow(
+            "Order type",
+            _pair(
+                _with_note(self.order_type, self.notes[TicketField.ORDER_TYPE]),
+                "Time in force",
+                _with_note(self.tif, self.notes[TicketField.TIME_IN_FORCE]),
+                self.tif,
+            ),
         )
         self.price_row = _with_note(self.price, self.notes[TicketField.PRICE])
         self.stop_row = _with_note(self.stop_price, self.notes[TicketField.STOP_PRICE])
@@ -163,12 +197,18 @@ class EntryPanel(QGroupBox):
             self.reference, self.notes[TicketField.REFERENCE_PRICE], self.reference_note
         )
         self.expire_row = _with_note(self.expire, self.notes[TicketField.EXPIRE_TIME])
-        self.form.addRow("Limit price", self.price_row)
-        self.form.addRow("Stop price", self.stop_row)
+        # a stop-limit's two prices share one row: "Stop price [..] Limit price [..]"
+        self.prices_label = QLabel("Limit price")
+        self.limit_inline = _inline_label("Limit price", self.price)
+        self.prices_row = QWidget()
+        prices = QHBoxLayout(self.prices_row)
+        prices.setContentsMargins(0, 0, 0, 0)
+        top = Qt.AlignmentFlag.AlignTop
+        prices.addWidget(self.stop_row, 1, top)
+        prices.addWidget(self.limit_inline, 0, top)
+        prices.addWidget(self.price_row, 1, top)
+        self.form.addRow(self.prices_label, self.prices_row)
         self.form.addRow("Market price", self.reference_row)
-        self.form.addRow(
-            "Time in force", _with_note(self.tif, self.notes[TicketField.TIME_IN_FORCE])
-        )
         self.form.addRow("Expires", self.expire_row)
         self.form.addRow("Order text", _with_note(self.text, self.notes[TicketField.TEXT]))
 
@@ -198,8 +238,12 @@ class EntryPanel(QGroupBox):
 
     def show_evaluation(self, evaluation: Evaluation) -> None:
         order_type = self.vm.draft.order_type
-        self.form.setRowVisible(self.price_row, order_type.needs_price)
-        self.form.setRowVisible(self.stop_row, order_type.needs_stop_price)
+        needs_price, needs_stop = order_type.needs_price, order_type.needs_stop_price
+        self.form.setRowVisible(self.prices_row, needs_price or needs_stop)
+        self.prices_label.setText("Stop price" if needs_stop else "Limit price")
+        self.stop_row.setVisible(needs_stop)
+        self.price_row.setVisible(needs_price)
+        self.limit_inline.setVisible(needs_price and needs_stop)
         self.form.setRowVisible(
             self.reference_row, order_type is OrderType.MARKET or order_type.is_trailing
         )
