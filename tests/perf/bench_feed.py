@@ -40,7 +40,7 @@ from ticket.services import Connection, Environment
 from ticket.sim.constants import SIM_ACCOUNT_ID
 from ticket.sim.server import Simulator
 from ticket.ui.alarm import ALARM_GRACE_MS
-from ticket.ui.orders_table import STATUS
+from ticket.ui.orders_model import STATUS
 from ticket.ui.window import TicketWindow
 
 SAMPLES_PER_ORDER = 10  # a 10-lot filled one contract at a time

@@ -9,7 +9,7 @@ from PySide6.QtCore import Qt
 
 from ticket.broker.models import CancelOrderRequest
 from ticket.domain.orders import OrdStatus
-from ticket.ui.orders_table import STATUS
+from ticket.ui.orders_model import STATUS
 
 from .conftest import find
 from .test_safety import market_buy

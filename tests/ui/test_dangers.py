@@ -6,7 +6,7 @@ import httpx
 from PySide6.QtCore import Qt
 
 from ticket.domain.orders import Action, OrderType, OrdStatus, PlaceOrderRequest
-from ticket.ui.orders_table import STATUS
+from ticket.ui.orders_model import STATUS
 
 from .conftest import find
 from .test_window import PLACE, choose, confirm_with_enter, fill_limit_buy, type_into, wait_outcome

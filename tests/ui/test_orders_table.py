@@ -21,7 +21,7 @@ from ticket.broker.replica import AccountReplica, Change
 from ticket.domain.instruments import BUILT_IN
 from ticket.domain.orders import Action, FailureReason, OrderType, OrdStatus, PlaceOrderRequest
 from ticket.ui import theme
-from ticket.ui.orders_table import (
+from ticket.ui.orders_model import (
     COLUMNS,
     CONTRACT,
     ENTRY,
@@ -37,9 +37,9 @@ from ticket.ui.orders_table import (
     STATUS,
     TIME,
     TP,
-    OrdersTable,
     R,
 )
+from ticket.ui.orders_table import OrdersTable
 
 from .conftest import find
 from .test_account_feed import live

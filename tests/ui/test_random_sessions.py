@@ -27,7 +27,7 @@ from ticket.broker.budget import RequestBudget
 from ticket.broker.orders import Outcome, Status
 from ticket.domain.orders import FailureReason, OrdStatus
 from ticket.sim.limits import RateLimits
-from ticket.ui.orders_table import STATUS
+from ticket.ui.orders_model import STATUS
 
 from .conftest import find
 from .test_window import PLACE, choose, type_into

@@ -5,7 +5,7 @@ part, and the outcome saying which parts are working. Real HTTP against the simu
 from PySide6.QtCore import Qt
 
 from ticket.domain.orders import FailureReason
-from ticket.ui.orders_table import STATUS
+from ticket.ui.orders_model import STATUS
 
 from .conftest import find
 from .test_window import PLACE, choose, click_place, confirm_with_enter, type_into

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
 
 from ticket.domain.orders import FailureReason
 from ticket.services import Environment
-from ticket.ui.orders_table import IDS, SL, STATUS
+from ticket.ui.orders_model import IDS, SL, STATUS
 
 from .conftest import find
 

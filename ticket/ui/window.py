@@ -23,7 +23,7 @@ from ticket.ui.binding import Binder
 from ticket.ui.contract_lookup import ContractLookup
 from ticket.ui.journal_view import JournalDialog
 from ticket.ui.order_flow import OrderFlow
-from ticket.ui.orders_table import STATUS
+from ticket.ui.orders_model import STATUS
 from ticket.ui.place_gate import PlaceGate
 from ticket.ui.preset_flow import PresetFlow
 from ticket.ui.safety import SafetyController, SafetyLinks
