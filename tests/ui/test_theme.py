@@ -90,3 +90,14 @@ def test_every_order_type_fits_the_laptop_too(qtbot, window):
         heights[types.itemText(index)] = window.minimumSizeHint().height()
     assert window.hint.isVisible()
     assert max(heights.values()) <= 700, heights
+
+
+def test_a_moments_growth_gives_back_the_height_the_trader_chose(qtbot, window):
+    window.show()
+    for chosen in (window.height(), 720):
+        window.resize(window.width(), chosen)
+        qtbot.waitUntil(lambda: window.height() == chosen)  # noqa: B023
+        window.outcome.setText("<br>".join(["a long outcome"] * 12))
+        qtbot.waitUntil(lambda: window.height() > chosen)  # noqa: B023
+        window.outcome.setText("")
+        qtbot.waitUntil(lambda: window.height() == chosen)  # noqa: B023

@@ -1,28 +1,72 @@
 """Render the window on the simulator with a sample bracket filled in, and save it as a PNG.
 
 Run under a real X server (scripts/screenshot uses Xvfb):
-python -m ticket.ui.screenshot OUT.png [light|dark] [ticket|reconnecting|refused]
+python -m ticket.ui.screenshot OUT.png [light|dark] [ticket|reconnecting|refused|trade]
 
 The scenes: the ticket as it starts; the account stream reconnecting (the simulator's user
-socket shut down for maintenance and held down); Tradovate refusing requests (a 429).
+socket shut down for maintenance and held down); Tradovate refusing requests (a 429); managing a
+trade (two ES presets, a round trip done, a scale-out bought at the market and held).
 """
 
 from __future__ import annotations
 
 import sys
+import threading
 
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
+from ticket import presets_file
 from ticket.app import settings
-from ticket.domain.orders import Action, OrderType
+from ticket.broker.client import TradovateClient
+from ticket.broker.models import LiquidatePositionRequest
+from ticket.domain.orders import Action, OrderType, PlaceOrderRequest
 from ticket.domain.ticket import DistanceUnit
 from ticket.ui.icon import app_icon
 from ticket.ui.window import TicketWindow
 
+PRESETS = """\
+[[preset]]
+name = "Scalp 8/16"
+product = "ES"
+default = true
+stop_ticks = 8
+target_ticks = 16
+qty = 2
+
+[[preset]]
+name = "Scale 8/16"
+product = "ES"
+stop_ticks = 8
+targets = [{ ticks = 8, qty = 1 }, { ticks = 16, qty = 1 }]
+qty = 2
+"""
+
+
+def round_trip(client: TradovateClient, account_id: int, symbol: str, contract_id: int) -> None:
+    """A trade done earlier in the day: one contract bought at the market and flattened."""
+    client.place_order(
+        PlaceOrderRequest(
+            account_id=account_id,
+            action=Action.BUY,
+            symbol=symbol,
+            order_qty=1,
+            order_type=OrderType.MARKET,
+            is_automated=True,
+        )
+    )
+    client.liquidate_position(
+        LiquidatePositionRequest(account_id=account_id, contract_id=contract_id, admin=False)
+    )
+
 
 def main(path: str, appearance: str = "light", scene: str = "ticket") -> int:
     app = QApplication(sys.argv)
+    if scene == "trade":
+        presets_path = presets_file.presets_path()
+        presets_path.parent.mkdir(parents=True, exist_ok=True)
+        presets_path.write_text(PRESETS, encoding="utf-8")
     app.setWindowIcon(app_icon())
     window_settings = settings()
     window_settings.setValue("appearance", appearance)
@@ -34,6 +78,9 @@ def main(path: str, appearance: str = "light", scene: str = "ticket") -> int:
     def fill() -> None:
         if window.contract is None:
             QTimer.singleShot(100, fill)
+            return
+        if scene == "trade":
+            QTimer.singleShot(300, trade)
             return
         window.vm.update(
             action=Action.BUY,
@@ -66,6 +113,44 @@ def main(path: str, appearance: str = "light", scene: str = "ticket") -> int:
             QTimer.singleShot(500, save)
         else:
             save()
+
+    def trade() -> None:
+        connection, account, resolved = window.session.connection, window.account, window.contract
+        if connection is None or account is None or resolved is None:
+            QTimer.singleShot(100, trade)
+            return
+        contract = resolved.contract
+        done = threading.Event()
+
+        def work() -> None:
+            round_trip(connection.client, account.id, contract.name, contract.id)
+            done.set()
+
+        threading.Thread(target=work, daemon=True).start()
+
+        def ticket() -> None:
+            if not done.is_set():
+                QTimer.singleShot(100, ticket)
+                return
+            window.apply_preset_number(2)
+            window.vm.update(order_type=OrderType.MARKET)
+            buy()
+
+        def buy() -> None:
+            if not window.place_allowed():
+                QTimer.singleShot(100, buy)
+                return
+            window.place()
+            QTimer.singleShot(300, send)
+
+        def send() -> None:
+            if window.confirm is None:
+                QTimer.singleShot(100, send)
+                return
+            QTest.keyClick(window.confirm, Qt.Key.Key_Return)
+            QTimer.singleShot(2500, save)
+
+        ticket()
 
     def save() -> None:
         window.grab().save(path)

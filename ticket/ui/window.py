@@ -10,8 +10,8 @@ signals, and hands the safety logic the few things it needs (`SafetyLinks`)."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSettings, QTimer
-from PySide6.QtGui import QCloseEvent
+from PySide6.QtCore import QEvent, QSettings, QTimer
+from PySide6.QtGui import QCloseEvent, QResizeEvent
 
 from ticket import limits_file
 from ticket.credentials import CredentialStore
@@ -97,6 +97,31 @@ class TicketWindow(
         geometry = settings.value("window/geometry")
         if geometry is not None:
             self.restoreGeometry(geometry)
+        self._wanted_height = self.height()
+
+    # -- the size the trader chose survives a moment's growth --
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        grown_by_layout = (
+            event.size().height() == self.minimumHeight()
+            and event.size().height() > event.oldSize().height()
+        )
+        if not grown_by_layout:
+            self._wanted_height = event.size().height()
+
+    def event(self, event: QEvent) -> bool:
+        handled = super().event(event)
+        if event.type() == QEvent.Type.LayoutRequest and self.height() > self._wanted_height:
+            # A row shown for a moment (a note, a target before its quantity) made the window
+            # taller than a laptop's screen allows: once the contents fit again, back it goes.
+            QTimer.singleShot(0, self._shrink_back)
+        return handled
+
+    def _shrink_back(self) -> None:
+        wanted = max(self._wanted_height, self.minimumSizeHint().height())
+        if self.height() > wanted:
+            self.resize(self.width(), wanted)
 
     def _safety_links(self) -> SafetyLinks:
         def account() -> tuple[int, str] | None:
