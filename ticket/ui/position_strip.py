@@ -175,10 +175,13 @@ class PositionStrip(QFrame):
         mark_side = "bid" if net > 0 else "ask"
         if (net > 0 and quote.bid is None) or (net < 0 and quote.ask is None):
             mark_side = "last"
-        mid = f" · at {mark_side} {fmt(pnl.mark)} · {tick_words(pnl.ticks)} · "
+        # the figures first, the price they are valued at last: with the exit controls beside
+        # it, the line is cut at its end
+        mid = f" · {tick_words(pnl.ticks)} · "
         money = f"{signed(pnl.money, 2)} {instrument.currency}"
-        line = f"{head}{mid}{money} · {r}"
-        coloured = f"{html.escape(head + mid)}{self._money_html(pnl.money, money)} · {r}"
+        tail = f" · {r} · at {mark_side} {fmt(pnl.mark)}"
+        line = f"{head}{mid}{money}{tail}"
+        coloured = f"{html.escape(head + mid)}{self._money_html(pnl.money, money)}{tail}"
         return line, coloured
 
     @staticmethod
