@@ -70,6 +70,8 @@ def main(path: str, appearance: str = "light", scene: str = "ticket") -> int:
     app.setWindowIcon(app_icon())
     window_settings = settings()
     window_settings.setValue("appearance", appearance)
+    if scene == "trade":  # a trader past the first run: the orders table has the room
+        window_settings.setValue("hint/dismissed", True)
     window = TicketWindow(window_settings)
     window.resize(940, 700)
     window.show()
