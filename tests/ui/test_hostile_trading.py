@@ -255,3 +255,46 @@ def test_a_preset_edited_by_hand_is_applied_as_the_file_now_says(qtbot, make_win
     write_presets(OVERSIZED.replace("stop_ticks = 100", "stop_ticks = 4").replace("20", "1"))
     qtbot.keyClick(find(window, "Limit price"), Qt.Key.Key_1, Qt.KeyboardModifier.AltModifier)
     assert find(window, "Stop-loss distance").text() == "4"
+
+
+# -- a stop moved while its entry is still filling --
+
+
+def stop_sizes(sim):
+    with sim.exchange.lock:
+        return [
+            o.qty
+            for o in sim.exchange.orders.values()
+            if o.parent_id is not None
+            and o.status is OrdStatus.WORKING
+            and o.stop_price is not None
+        ]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="a stop moved while its entry is still filling is sent with the size it had then: "
+    "landing after the rest filled, it shrinks the stop back and leaves contracts unprotected",
+)
+def test_a_stop_moved_while_the_entry_fills_still_covers_the_whole_position(
+    qtbot, window, sim, hold
+):
+    qtbot.waitUntil(lambda: live(window), timeout=10000)
+    sim.faults.partial_fill_next(1)
+    market_buy(qtbot, window, qty="3")
+    qtbot.waitUntil(
+        lambda: window._trade() is not None and bool(window._trade().stops), timeout=10000
+    )
+    assert held(sim)[0] == 1 and stop_sizes(sim) == [1]
+    activate(qtbot, window)
+    modify = hold("order/modifyorder")
+    press(window, Qt.Key.Key_Up, ALT)  # tighten the stop a tick, quick, while it fills
+    assert modify.arrived.wait(5)
+    with sim.exchange.lock:
+        last = sim.exchange.last[sim.catalog.front("ES").id]
+    sim.set_price(sim.front("ES"), str(last))  # the rest of the entry fills meanwhile
+    assert held(sim)[0] == 3 and stop_sizes(sim) == [3]
+    modify.release()
+    assert modify.done.wait(5)
+    qtbot.waitUntil(lambda: settled(window), timeout=5000)
+    assert stop_sizes(sim) == [3], "contracts left without a stop"
