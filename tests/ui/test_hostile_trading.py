@@ -3,6 +3,8 @@ fast, careless or unlucky trader would, against the simulator over real HTTP and
 A test marked xfail(strict) shows a fault that costs a trader money or trust: it passes once
 the fault is fixed, and the mark then has to go."""
 
+from decimal import Decimal
+
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
@@ -298,3 +300,64 @@ def test_a_stop_moved_while_the_entry_fills_still_covers_the_whole_position(
     assert modify.done.wait(5)
     qtbot.waitUntil(lambda: settled(window), timeout=5000)
     assert stop_sizes(sim) == [3], "contracts left without a stop"
+
+
+# -- the Manage window and the wider-stop question when things move under them --
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="a stop price typed in Manage for one contract moves another contract's stop once "
+    "the watched contract changes: the window does not say which contract it manages",
+)
+def test_a_price_typed_for_one_contract_never_moves_another_contracts_stop(
+    qtbot, window, sim, client
+):
+    open_long(qtbot, window, sim)
+    [es_stop], _ = server_exits(sim)
+    mes = sim.front("MES")
+    bracket(client, window.account.id, mes, "5990.00", "6010.00")
+    manage = dialog(qtbot, window)
+    type_into(qtbot, find(manage, "New stop price"), f"{es_stop + TICK:.2f}")  # ES, a tick up
+    watch(qtbot, window, sim, "MES")  # a look at the micro, the Manage window still open
+    qtbot.waitUntil(lambda: window._trade() is not None, timeout=10000)
+    qtbot.waitUntil(lambda: window.trade_quote.bid is not None, timeout=5000)
+    qtbot.mouseClick(find(manage, "Move stop"), CLICK)
+    qtbot.waitUntil(lambda: settled(window), timeout=5000)
+    assert working_stops(sim, mes) == [Decimal("5990.00")], "the MES stop moved to the ES price"
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="a wider-stop question answered Yes after the stop moved meanwhile sends the price "
+    "worked out before, taking the stop further away than asked and than the risk shown",
+)
+def test_a_wider_stop_answered_late_moves_one_tick_from_where_the_stop_is_now(
+    qtbot, window, sim, client
+):
+    open_long(qtbot, window, sim)
+    [stop], _ = server_exits(sim)
+    with sim.exchange.lock:
+        [stop_id] = [
+            o.id
+            for o in sim.exchange.orders.values()
+            if o.parent_id is not None and o.stop_price is not None
+        ]
+    press(window, Qt.Key.Key_Down, ALT)  # a tick further away: the question comes
+    qtbot.waitUntil(lambda: window.trade_question is not None and window.trade_question.isVisible())
+    # meanwhile the stop is tightened four ticks from another platform
+    client.send_order(
+        "/order/modifyorder",
+        {
+            "orderId": stop_id,
+            "orderQty": 1,
+            "orderType": "Stop",
+            "stopPrice": float(stop + 4 * TICK),
+            "isAutomated": False,
+        },
+    )
+    qtbot.waitUntil(lambda: window._trade().stops[0].stop_price == stop + 4 * TICK, timeout=5000)
+    answer_wider(qtbot, window, QMessageBox.StandardButton.Yes)
+    qtbot.waitUntil(lambda: settled(window), timeout=5000)
+    [now] = server_exits(sim)[0]
+    assert now >= stop + 3 * TICK, f"the stop went from {stop + 4 * TICK} to {now}"
