@@ -361,3 +361,36 @@ def test_a_wider_stop_answered_late_moves_one_tick_from_where_the_stop_is_now(
     qtbot.waitUntil(lambda: settled(window), timeout=5000)
     [now] = server_exits(sim)[0]
     assert now >= stop + 3 * TICK, f"the stop went from {stop + 4 * TICK} to {now}"
+
+
+# -- the auto stop's settings typed while it runs --
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="typing 12 into Trail distance while the trail runs makes it trail 1 tick behind "
+    "the market after the first key: the next quote pulls the stop up to the market",
+)
+def test_typing_a_new_trail_distance_never_trails_at_the_digits_typed_so_far(qtbot, window, sim):
+    _, avg = open_long(qtbot, window, sim)
+    room_for_the_auto_stop(qtbot, window)
+    manage = dialog(qtbot, window)
+    distance = find(manage, "Trail distance")
+    distance.setValue(8)
+    qtbot.mouseClick(find(manage, "Trail stop"), CLICK)
+    es = sim.front("ES")
+    sim.set_price(es, str(avg + 8 * TICK))
+    qtbot.waitUntil(lambda: server_exits(sim)[0] == [avg], timeout=5000)
+    qtbot.waitUntil(lambda: settled(window), timeout=5000)
+
+    # the trader widens the trail to 12, typing it; the market ticks between two keys
+    distance.setFocus()
+    distance.lineEdit().selectAll()
+    qtbot.keyClick(distance.lineEdit(), Qt.Key.Key_1)
+    room_for_the_auto_stop(qtbot, window)
+    sim.set_price(es, str(avg + 9 * TICK))
+    qtbot.waitUntil(lambda: window.trade_quote.bid == avg + 9 * TICK, timeout=5000)
+    qtbot.keyClick(distance.lineEdit(), Qt.Key.Key_2)
+    assert distance.value() == 12
+    qtbot.waitUntil(lambda: settled(window), timeout=5000)
+    assert server_exits(sim)[0] == [avg], "the stop was pulled up to a tick under the market"
