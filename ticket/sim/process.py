@@ -29,6 +29,7 @@ def main(argv: Sequence[str] = ()) -> int:
     sim = Simulator(tick_interval=tick or None).start()
     where = {"base_url": sim.base_url, "md_url": sim.md_url, "pid": os.getpid()}
     print(json.dumps(where), flush=True)
+    sys.stdout = sys.stderr  # nobody reads that pipe again: a stray print must never block
     try:
         while sys.stdin.buffer.read(4096):  # nothing is sent: this waits for end of file
             pass
