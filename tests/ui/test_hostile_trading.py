@@ -394,3 +394,39 @@ def test_typing_a_new_trail_distance_never_trails_at_the_digits_typed_so_far(qtb
     assert distance.value() == 12
     qtbot.waitUntil(lambda: settled(window), timeout=5000)
     assert server_exits(sim)[0] == [avg], "the stop was pulled up to a tick under the market"
+
+
+# -- today's orders --
+
+
+def test_a_short_that_wins_then_a_long_that_loses_read_with_the_right_signs(qtbot, window, sim):
+    from ticket.ui.orders_model import PNL, R
+
+    qtbot.waitUntil(lambda: live(window), timeout=10000)
+    es = sim.front("ES")
+    qtbot.mouseClick(find(window, "Sell"), CLICK)
+    type_into(qtbot, find(window, "Take-profit distance"), "8")
+    choose(qtbot, window, "Take-profit unit", "ticks")
+    market_buy(qtbot, window, qty="2")  # a market sell of 2, now that Sell is chosen
+    qtbot.waitUntil(lambda: window._trade() is not None and bool(window._trade().targets))
+    net, avg = held(sim)
+    assert net == -2
+    [target] = server_exits(sim)[1]
+    sim.set_price(es, str(target - TICK))  # the ask reaches the target: bought back lower
+    qtbot.waitUntil(lambda: window._trade() is None, timeout=5000)
+    won = (avg - target) / TICK * Decimal("12.50") * 2
+    assert won > 0
+    qtbot.waitUntil(lambda: window.orders.item(0, PNL).text() == f"{won:+,.2f}", timeout=5000)
+    assert window.orders.item(0, R).text().startswith("+")
+
+    qtbot.mouseClick(find(window, "Buy"), CLICK)
+    market_buy(qtbot, window, qty="1")
+    qtbot.waitUntil(lambda: window._trade() is not None and bool(window._trade().stops))
+    net, avg = held(sim)
+    assert net == 1
+    [stop] = server_exits(sim)[0]
+    sim.set_price(es, str(stop - TICK))  # the bid goes through the stop: sold lower
+    qtbot.waitUntil(lambda: window._trade() is None, timeout=5000)
+    qtbot.waitUntil(lambda: window.orders.item(0, PNL).text().startswith("-"), timeout=5000)
+    assert window.orders.item(0, R).text().startswith("-")
+    assert window.orders.item(1, PNL).text() == f"{won:+,.2f}"  # the short's row as it was
