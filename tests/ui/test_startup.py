@@ -79,3 +79,37 @@ def test_the_practice_simulator_ends_when_the_window_is_killed(tmp_path):
         window.send_signal(signal.SIGKILL)
         window.wait(timeout=10)
     assert _until_none_left(env["TICKET_CONFIG_DIR"]) == []
+
+
+def test_a_window_not_painted_soon_still_connects(qtbot):
+    """Started minimised or hidden, the window gets no first paint: it connects all the same."""
+    import gc
+    from types import SimpleNamespace
+
+    from PySide6.QtWidgets import QApplication, QWidget
+
+    from ticket.app import CONNECT_ANYWAY_S, StartupWatch
+
+    window = QWidget()  # never shown: never painted
+    window.account = window.contract = None
+    window.quote_bar = SimpleNamespace(quote=None)
+    connected = []
+    watch = StartupWatch(
+        QApplication.instance(),
+        window,
+        time.perf_counter(),
+        lambda: connected.append(1),
+        report=False,
+    )
+    window.installEventFilter(watch)
+    try:
+        qtbot.waitUntil(lambda: connected == [1], timeout=round(CONNECT_ANYWAY_S * 1000) + 3000)
+        assert "paint_ms" not in watch.marks
+        window.account, window.contract = object(), object()
+        window.quote_bar.quote = object()
+        qtbot.waitUntil(lambda: "ready_ms" in watch.marks, timeout=3000)
+        assert gc.get_freeze_count() > 0  # start-up's objects frozen once ready
+        assert connected == [1]
+    finally:
+        gc.unfreeze()
+        window.removeEventFilter(watch)
