@@ -30,7 +30,12 @@ from .test_trade_controls import (
     server_exits,
     settled,
 )
-from .test_trade_manage import dialog, room_for_the_auto_stop
+from .test_trade_manage import (
+    dialog,
+    entry_on_server,
+    limit_buy_below_the_market,
+    room_for_the_auto_stop,
+)
 from .test_window import PLACE, choose, click_place, confirm_with_enter, type_into
 
 CLICK = Qt.MouseButton.LeftButton
@@ -430,3 +435,62 @@ def test_a_short_that_wins_then_a_long_that_loses_read_with_the_right_signs(qtbo
     qtbot.waitUntil(lambda: window.orders.item(0, PNL).text().startswith("-"), timeout=5000)
     assert window.orders.item(0, R).text().startswith("-")
     assert window.orders.item(1, PNL).text() == f"{won:+,.2f}"  # the short's row as it was
+
+
+# -- the entry waiting to fill --
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="Change entry in Manage sends any size with no fat-finger check and no card: a "
+    "waiting 1-lot becomes 100 contracts (ES allows 10) at one click",
+)
+def test_a_waiting_entrys_new_size_past_the_limits_is_refused_and_not_sent(qtbot, window, sim):
+    limit_buy_below_the_market(qtbot, window, "5990.00")
+    manage = dialog(qtbot, window)
+    size = find(manage, "New entry quantity")
+    size.setFocus()
+    size.lineEdit().selectAll()
+    qtbot.keyClicks(size.lineEdit(), "100")  # meant 10, one zero too many
+    assert size.value() == 100
+    qtbot.mouseClick(find(manage, "Change entry"), CLICK)
+    qtbot.waitUntil(lambda: settled(window), timeout=5000)
+    entry, _ = entry_on_server(sim)
+    assert entry.qty == 1, f"the entry is now {entry.qty} contracts"
+    assert not [r for r in modifies(sim) if r.body["orderQty"] == 100]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="Change entry in Manage sends a price any distance from the market with no "
+    "fat-finger check: a buy limit 400 ticks above the market fills at once",
+)
+def test_a_waiting_entrys_new_price_past_the_limits_is_refused_and_not_sent(qtbot, window, sim):
+    limit_buy_below_the_market(qtbot, window, "5990.00")
+    manage = dialog(qtbot, window)
+    type_into(qtbot, find(manage, "New entry price"), "6100.00")  # meant 5991.00
+    qtbot.mouseClick(find(manage, "Change entry"), CLICK)
+    qtbot.waitUntil(lambda: settled(window), timeout=5000)
+    entry, _ = entry_on_server(sim)
+    assert entry.price == Decimal("5990.00") and entry.filled == 0
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="a waiting entry moved up 20 ticks in Manage keeps its stop where it was: the risk "
+    "grows from 8 to 28 ticks a contract with nothing said or asked",
+)
+def test_a_waiting_entry_moved_keeps_its_planned_risk_or_asks(qtbot, window, sim):
+    limit_buy_below_the_market(qtbot, window, "5990.00")
+    _, legs = entry_on_server(sim)
+    [stop] = [leg.stop_price for leg in legs if leg.stop_price is not None]
+    assert stop == Decimal("5988.00")  # 8 ticks under the entry
+    manage = dialog(qtbot, window)
+    type_into(qtbot, find(manage, "New entry price"), "5995.00")
+    qtbot.mouseClick(find(manage, "Change entry"), CLICK)
+    qtbot.waitUntil(lambda: settled(window), timeout=5000)
+    asked = window.trade_question is not None
+    if not asked:
+        entry, legs = entry_on_server(sim)
+        [stop] = [leg.stop_price for leg in legs if leg.stop_price is not None]
+        assert entry.price - stop == 8 * TICK, f"entry {entry.price}, stop {stop}"
