@@ -494,3 +494,59 @@ def test_a_waiting_entry_moved_keeps_its_planned_risk_or_asks(qtbot, window, sim
         entry, legs = entry_on_server(sim)
         [stop] = [leg.stop_price for leg in legs if leg.stop_price is not None]
         assert entry.price - stop == 8 * TICK, f"entry {entry.price}, stop {stop}"
+
+
+# -- the account stream drops in the middle of a change --
+
+
+def test_a_change_whose_stream_drops_on_the_way_is_confirmed_after_the_resync_never_resent(
+    qtbot, window, sim, hold
+):
+    open_long(qtbot, window, sim)
+    [stop], _ = server_exits(sim)
+    modify = hold("order/modifyorder")
+    press(window, Qt.Key.Key_Up, ALT)
+    assert modify.arrived.wait(5)
+    sim.user_socket.drop()  # the version of the change will come by the resync
+    modify.release()
+    assert modify.done.wait(5)
+    qtbot.waitUntil(lambda: settled(window), timeout=8000)
+    assert server_exits(sim)[0] == [stop + TICK]
+    assert len(modifies(sim)) == 1
+    text = window.outcome.text()
+    assert "STOP CONFIRMED" in text or "STOP UNCONFIRMED" in text, text
+    qtbot.waitUntil(lambda: live(window), timeout=10000)
+    qtbot.waitUntil(
+        lambda: f"Stop {stop + TICK:.2f}" in window.exit_controls.stop_label.text(), timeout=5000
+    )
+
+
+def test_the_manage_window_open_while_the_position_closes_sends_nothing_more(
+    qtbot, window, sim, client
+):
+    qtbot.waitUntil(lambda: live(window), timeout=10000)
+    qtbot.waitUntil(lambda: window.quote_bar.quote is not None)
+    es = sim.front("ES")
+    with sim.exchange.lock:
+        bid, _, _ = sim.exchange.quote(sim.catalog.front("ES"))
+    for ticks in (4, 8):
+        bracket(client, window.account.id, es, str(bid - 8 * TICK), str(bid + ticks * TICK))
+    qtbot.waitUntil(
+        lambda: window._trade() is not None and len(window._trade().targets) == 2, timeout=10000
+    )
+    manage = dialog(qtbot, window)
+    find(manage, "Target part").setCurrentIndex(1)
+    type_into(qtbot, find(manage, "New stop price"), f"{bid - 4 * TICK:.2f}")
+    sim.set_price(es, str(bid - 9 * TICK))  # both stops fill: flat
+    qtbot.waitUntil(lambda: window._trade() is None, timeout=5000)
+    sent = len(modifies(sim))
+    qtbot.mouseClick(find(manage, "Take part now"), CLICK)
+    qtbot.mouseClick(find(manage, "Move stop"), CLICK)
+    qtbot.mouseClick(find(manage, "Move target"), CLICK)
+    press(window, Qt.Key.Key_Up, ALT)
+    press(window, Qt.Key.Key_E, ALT)
+    assert len(modifies(sim)) == sent
+    assert settled(window)
+    with sim.exchange.lock:
+        assert all(p.net == 0 for p in sim.exchange.positions.values())
+        assert not [o for o in sim.exchange.orders.values() if o.status is OrdStatus.WORKING]
