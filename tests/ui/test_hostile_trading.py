@@ -550,3 +550,30 @@ def test_the_manage_window_open_while_the_position_closes_sends_nothing_more(
     with sim.exchange.lock:
         assert all(p.net == 0 for p in sim.exchange.positions.values())
         assert not [o for o in sim.exchange.orders.values() if o.status is OrdStatus.WORKING]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="the wider-stop question of a scale-out whose parts' stops differ prices the whole "
+    "position at the first part's stop: the risk it shows is less than the risk it makes",
+)
+def test_the_wider_stop_question_of_parts_with_their_own_stops_shows_the_whole_risk(
+    qtbot, window, sim, client
+):
+    qtbot.waitUntil(lambda: live(window), timeout=10000)
+    qtbot.waitUntil(lambda: window.quote_bar.quote is not None)
+    es = sim.front("ES")
+    with sim.exchange.lock:
+        bid, _, _ = sim.exchange.quote(sim.catalog.front("ES"))
+    stops = (bid - 8 * TICK, bid - 24 * TICK)  # the runner's stop further away
+    for stop, ticks in zip(stops, (8, 16), strict=True):
+        bracket(client, window.account.id, es, str(stop), str(bid + ticks * TICK))
+    qtbot.waitUntil(
+        lambda: window._trade() is not None and len(window._trade().stops) == 2, timeout=10000
+    )
+    _, avg = held(sim)
+    activate(qtbot, window)
+    press(window, Qt.Key.Key_Down, ALT)
+    text = answer_wider(qtbot, window, QMessageBox.StandardButton.No)
+    risk = sum((avg - (s - TICK)) * 50 for s in stops)  # 1 contract each, 50 USD a point
+    assert f"the risk becomes {risk:,.2f} USD" in text, text
