@@ -643,3 +643,52 @@ def test_place_again_after_a_penalty_on_the_second_part_never_sends_the_first_ag
             if o.parent_id is None and o.qty == first["orderQty"]
         ]
     assert asked or len(firsts) == 1, f"part 1 placed {len(firsts)} times, unasked"
+
+
+# -- what counts as the position's exits --
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="a working sell-stop entry with its own bracket (a stop-and-reverse) is taken for the "
+    "long's stop: Alt+Up and Alt+E move its trigger along with the stop",
+)
+def test_the_stop_keys_leave_an_entry_order_with_its_own_bracket_alone(qtbot, window, sim, client):
+    _, avg = open_long(qtbot, window, sim)
+    [stop], _ = server_exits(sim)
+    reverse = stop - 4 * TICK
+    submit_oso(  # below the stop: sell 2 to turn short, with its own exits
+        client,
+        PlaceOsoRequest(
+            account_id=window.account.id,
+            action=Action.SELL,
+            symbol=sim.front("ES"),
+            order_qty=2,
+            order_type=OrderType.STOP,
+            stop_price=str(reverse),
+            bracket1=Leg(action=Action.BUY, order_type=OrderType.STOP, stop_price=str(avg)),
+            bracket2=Leg(
+                action=Action.BUY, order_type=OrderType.LIMIT, price=str(reverse - 16 * TICK)
+            ),
+        ),
+    )
+    with sim.exchange.lock:
+        [entry_id] = [
+            o.id
+            for o in sim.exchange.orders.values()
+            if o.parent_id is None and o.action is Action.SELL
+        ]
+    replica = window.session.account_feed.replica
+    qtbot.waitUntil(lambda: replica.order(entry_id) is not None, timeout=5000)
+    activate(qtbot, window)
+    press(window, Qt.Key.Key_Up, ALT)
+    qtbot.waitUntil(lambda: server_exits(sim)[0] == [stop + TICK], timeout=5000)
+    qtbot.waitUntil(lambda: settled(window), timeout=5000)
+    with sim.exchange.lock:
+        [entry] = [
+            o
+            for o in sim.exchange.orders.values()
+            if o.parent_id is None and o.action is Action.SELL
+        ]
+        trigger = entry.stop_price
+    assert trigger == reverse, f"the reversing entry's trigger moved to {trigger}"
