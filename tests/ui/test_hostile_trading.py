@@ -692,3 +692,29 @@ def test_the_stop_keys_leave_an_entry_order_with_its_own_bracket_alone(qtbot, wi
         ]
         trigger = entry.stop_price
     assert trigger == reverse, f"the reversing entry's trigger moved to {trigger}"
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="typing 12 into Break-even after while auto break-even runs arms it after 1 tick "
+    "on the first key: the stop jumps to break-even 11 ticks early",
+)
+def test_typing_a_break_even_trigger_never_arms_at_the_digits_typed_so_far(qtbot, window, sim):
+    _, avg = open_long(qtbot, window, sim)
+    room_for_the_auto_stop(qtbot, window)
+    manage = dialog(qtbot, window)
+    after = find(manage, "Break-even after")
+    after.setValue(20)
+    qtbot.mouseClick(find(manage, "Auto break-even"), CLICK)
+    [stop], _ = server_exits(sim)
+    # the trader makes it 12 by typing; the market ticks between two keys, 3 ticks in profit
+    after.setFocus()
+    after.lineEdit().selectAll()
+    qtbot.keyClick(after.lineEdit(), Qt.Key.Key_1)
+    room_for_the_auto_stop(qtbot, window)
+    sim.set_price(sim.front("ES"), str(avg + 3 * TICK))
+    qtbot.waitUntil(lambda: window.trade_quote.bid == avg + 3 * TICK, timeout=5000)
+    qtbot.keyClick(after.lineEdit(), Qt.Key.Key_2)
+    assert after.value() == 12
+    qtbot.waitUntil(lambda: settled(window), timeout=5000)
+    assert server_exits(sim)[0] == [stop], "the stop went to break-even 3 ticks in profit"
