@@ -16,6 +16,7 @@ from __future__ import annotations
 import gc
 import json
 import logging
+import queue
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -46,6 +47,19 @@ def parse_frame(text: str) -> tuple[str, Any]:
         body = text[1:]
         return kind, json.loads(body) if len(body) < YIELDING_FROM else yielding_json.loads(body)
     return kind, None
+
+
+_WAKE = object()
+
+
+def _read(socket: ClientConnection, inbox: queue.Queue[object]) -> None:
+    """The reader of one connection: each frame into `inbox`, then the exception that ended
+    the connection, so the socket thread can wait for a frame and a new request at once."""
+    try:
+        while True:
+            inbox.put(socket.recv())
+    except BaseException as exc:  # handed to the socket thread, which handles it as before
+        inbox.put(exc)
 
 
 _pauses = 0
@@ -182,6 +196,7 @@ class TradovateSocket:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._socket: ClientConnection | None = None
+        self._inbox: queue.Queue[object] | None = None  # frames read, and wake-ups
         self._pause: float | None = None
         self._ending: str | None = None
         self._healthy = False
@@ -214,6 +229,9 @@ class TradovateSocket:
     ) -> None:
         with self._lock:
             self._outbox.append(_Request(endpoint, body, query, on_reply))
+            inbox = self._inbox
+        if inbox is not None:
+            inbox.put(_WAKE)  # sent now, not when the next frame or read timeout comes
 
     def discard_queued(self) -> None:
         """Forget requests not yet sent (an owner that re-sends its whole state calls this)."""
@@ -307,6 +325,24 @@ class TradovateSocket:
         self._waiting = {AUTHORIZE_ID: None}
         socket.send(encode_request("authorize", AUTHORIZE_ID, self._token() or ""))
         last_sent = time.monotonic()
+        inbox: queue.Queue[object] = queue.Queue()
+        reader = threading.Thread(
+            target=_read, args=(socket, inbox), name=f"{self.name}-reader", daemon=True
+        )
+        reader.start()
+        with self._lock:
+            self._inbox = inbox
+        try:
+            self._serve(socket, inbox, last_sent)
+        finally:
+            with self._lock:
+                self._inbox = None
+            socket.close()  # ends the reader's recv
+            reader.join(timeout=5)
+
+    def _serve(
+        self, socket: ClientConnection, inbox: queue.Queue[object], last_sent: float
+    ) -> None:
         self._handler.on_open(self)
         while not self._stop.is_set() and self._ending is None:
             now = time.monotonic()
@@ -322,10 +358,14 @@ class TradovateSocket:
                 self.heartbeats_sent += 1
                 last_sent = now
             try:
-                frame = socket.recv(timeout=min(0.25, self.heartbeat / 2))
-            except TimeoutError:
+                frame = inbox.get(timeout=min(0.25, self.heartbeat / 2))
+            except queue.Empty:
                 self._handler.on_tick(self, time.monotonic())
                 continue
+            if frame is _WAKE:
+                continue  # a request was queued: the top of the loop sends it
+            if isinstance(frame, BaseException):
+                raise frame
             text = str(frame)
             with collector_paused(len(text) >= YIELDING_FROM):
                 kind, payload = parse_frame(text)
