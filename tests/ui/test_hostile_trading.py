@@ -259,9 +259,10 @@ def test_a_preset_edited_by_hand_is_applied_as_the_file_now_says(qtbot, make_win
     write_presets(OVERSIZED.replace("stop_ticks = 100", "stop_ticks = 8").replace("20", "1"))
     window = make_window()
     type_into(qtbot, find(window, "Limit price"), "5990.25")
-    write_presets(OVERSIZED.replace("stop_ticks = 100", "stop_ticks = 4").replace("20", "1"))
+    # edited in an editor: a wider stop, the file a different size
+    write_presets(OVERSIZED.replace("stop_ticks = 100", "stop_ticks = 12").replace("20", "1"))
     qtbot.keyClick(find(window, "Limit price"), Qt.Key.Key_1, Qt.KeyboardModifier.AltModifier)
-    assert find(window, "Stop-loss distance").text() == "4"
+    assert find(window, "Stop-loss distance").text() == "12"
 
 
 # -- a stop moved while its entry is still filling --
