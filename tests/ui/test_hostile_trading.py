@@ -719,3 +719,26 @@ def test_typing_a_break_even_trigger_never_arms_at_the_digits_typed_so_far(qtbot
     assert after.value() == 12
     qtbot.waitUntil(lambda: settled(window), timeout=5000)
     assert server_exits(sim)[0] == [stop], "the stop went to break-even 3 ticks in profit"
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="a glance at another contract switches the open trade's trailing stop off, with "
+    "nothing said in the window: back on the trade, the stop no longer trails",
+)
+def test_a_glance_at_another_contract_leaves_the_trades_trail_on(qtbot, window, sim):
+    _, avg = open_long(qtbot, window, sim)
+    room_for_the_auto_stop(qtbot, window)
+    manage = dialog(qtbot, window)
+    find(manage, "Trail distance").setValue(4)
+    qtbot.mouseClick(find(manage, "Trail stop"), CLICK)
+    manage.hide()
+    watch(qtbot, window, sim, "NQ")  # a look at the Nasdaq, no position there
+    watch(qtbot, window, sim, "ES")
+    qtbot.waitUntil(lambda: window._trade() is not None, timeout=5000)
+    room_for_the_auto_stop(qtbot, window)
+    sim.set_price(sim.front("ES"), str(avg + 8 * TICK))
+    qtbot.waitUntil(lambda: window.trade_quote.bid == avg + 8 * TICK, timeout=5000)
+    qtbot.waitUntil(lambda: settled(window), timeout=5000)
+    assert find(manage, "Trail stop").isChecked()
+    assert server_exits(sim)[0] == [avg + 4 * TICK]
