@@ -742,3 +742,60 @@ def test_a_glance_at_another_contract_leaves_the_trades_trail_on(qtbot, window, 
     qtbot.waitUntil(lambda: settled(window), timeout=5000)
     assert find(manage, "Trail stop").isChecked()
     assert server_exits(sim)[0] == [avg + 4 * TICK]
+
+
+def test_a_trail_ends_with_its_trade_and_never_touches_the_next_one(qtbot, window, sim):
+    _, avg = open_long(qtbot, window, sim)
+    room_for_the_auto_stop(qtbot, window)
+    manage = dialog(qtbot, window)
+    find(manage, "Trail distance").setValue(4)
+    qtbot.mouseClick(find(manage, "Trail stop"), CLICK)
+    es = sim.front("ES")
+    _, [target] = server_exits(sim)
+    sim.set_price(es, str(target))  # the target fills: flat
+    qtbot.waitUntil(lambda: window._trade() is None, timeout=5000)
+    qtbot.waitUntil(lambda: not find(manage, "Trail stop").isChecked(), timeout=5000)
+    manage.hide()
+    activate(qtbot, window)
+    market_buy(qtbot, window, qty="2")  # the next trade, the trail not asked for
+    qtbot.waitUntil(
+        lambda: window._trade() is not None and bool(window._trade().stops), timeout=10000
+    )
+    _, avg = held(sim)
+    room_for_the_auto_stop(qtbot, window)
+    [stop], _ = server_exits(sim)
+    sent = len(modifies(sim))
+    sim.set_price(es, str(avg + 12 * TICK))
+    qtbot.waitUntil(lambda: window.trade_quote.bid == avg + 12 * TICK, timeout=5000)
+    qtbot.waitUntil(lambda: settled(window), timeout=5000)
+    assert server_exits(sim)[0] == [stop] and len(modifies(sim)) == sent
+
+
+def test_taking_a_shorts_part_leaves_stops_the_size_of_what_is_left(qtbot, window, sim, client):
+    qtbot.waitUntil(lambda: live(window), timeout=10000)
+    qtbot.waitUntil(lambda: window.quote_bar.quote is not None)
+    es = sim.front("ES")
+    with sim.exchange.lock:
+        bid, ask, _ = sim.exchange.quote(sim.catalog.front("ES"))
+    for ticks, qty in ((8, 2), (16, 1)):
+        bracket(
+            client,
+            window.account.id,
+            es,
+            str(ask + 8 * TICK),
+            str(bid - ticks * TICK),
+            qty=qty,
+            action=Action.SELL,
+        )
+    qtbot.waitUntil(
+        lambda: window._trade() is not None and len(window._trade().targets) == 2, timeout=10000
+    )
+    manage = dialog(qtbot, window)
+    find(manage, "Target part").setCurrentIndex(0)  # the 2-lot
+    qtbot.mouseClick(find(manage, "Take part now"), CLICK)
+    qtbot.waitUntil(lambda: held(sim)[0] == -1, timeout=5000)
+    qtbot.waitUntil(lambda: settled(window), timeout=5000)
+    with sim.exchange.lock:
+        working = [o for o in sim.exchange.orders.values() if o.status is OrdStatus.WORKING]
+    assert sum(o.qty for o in working if o.stop_price is not None) == 1
+    assert [o.price for o in working if o.stop_price is None] == [bid - 16 * TICK]
