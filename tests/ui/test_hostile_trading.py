@@ -799,3 +799,23 @@ def test_taking_a_shorts_part_leaves_stops_the_size_of_what_is_left(qtbot, windo
         working = [o for o in sim.exchange.orders.values() if o.status is OrdStatus.WORKING]
     assert sum(o.qty for o in working if o.stop_price is not None) == 1
     assert [o.price for o in working if o.stop_price is None] == [bid - 16 * TICK]
+
+
+def test_a_change_made_then_answered_504_with_a_page_is_confirmed_by_its_version(
+    qtbot, window, sim
+):
+    open_long(qtbot, window, sim)
+    [stop], _ = server_exits(sim)
+    modify = sim.routes["order/modifyorder"]
+
+    def made_then_lost_at_the_gateway(query, body):
+        modify(query, body)
+        sim.routes["order/modifyorder"] = modify
+        return 504, "<html><body><h1>504 Gateway Time-out</h1></body></html>"
+
+    sim.routes["order/modifyorder"] = made_then_lost_at_the_gateway
+    press(window, Qt.Key.Key_Up, ALT)
+    qtbot.waitUntil(lambda: settled(window), timeout=8000)
+    assert server_exits(sim)[0] == [stop + TICK]
+    assert "STOP CONFIRMED" in window.outcome.text(), window.outcome.text()
+    assert len(modifies(sim)) == 1
