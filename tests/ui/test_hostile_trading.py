@@ -819,3 +819,49 @@ def test_a_change_made_then_answered_504_with_a_page_is_confirmed_by_its_version
     assert server_exits(sim)[0] == [stop + TICK]
     assert "STOP CONFIRMED" in window.outcome.text(), window.outcome.text()
     assert len(modifies(sim)) == 1
+
+
+TWO_PRODUCTS = """
+[[preset]]
+name = "ES scalp"
+product = "ES"
+stop_ticks = 8
+target_ticks = 16
+qty = 2
+
+[[preset]]
+name = "MES scalp"
+product = "MES"
+stop_ticks = 12
+target_ticks = 24
+qty = 5
+"""
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="Alt+1 pressed while the next contract resolves applies the previous product's "
+    "preset: the micro's 5 contracts and 12-tick stop land in an E-mini ticket",
+)
+def test_alt_1_pressed_while_the_next_contract_resolves_never_gives_it_the_last_ones_preset(
+    qtbot, make_window, sim
+):
+    write_presets(TWO_PRODUCTS)
+    window = make_window(symbol="MES")
+    type_into(qtbot, find(window, "Stop-loss distance"), "10")
+    contract = find(window, "Contract")
+    contract.setFocus()
+    contract.selectAll()
+    qtbot.keyClicks(contract, "ES")
+    qtbot.keyClick(contract, Qt.Key.Key_Return)
+    qtbot.keyClick(contract, Qt.Key.Key_1, Qt.KeyboardModifier.AltModifier)  # at once
+    qtbot.waitUntil(
+        lambda: (
+            window.session.resolving is None
+            and window.contract is not None
+            and window.contract.contract.name == sim.front("ES")
+        ),
+        timeout=10000,
+    )
+    ticket = (find(window, "Quantity").value(), find(window, "Stop-loss distance").text())
+    assert ticket != (5, "12"), "the MES preset went into the ES ticket: 5 E-minis"
