@@ -46,6 +46,10 @@ class OrderFlow(ScaleOutFlow):
         assert evaluation.form is not None and self.account is not None
         # a scale-out's parts are one order to the guard: the whole ticket is the key
         key = guard_key(evaluation.form, self.account.id)
+        partly = self.partly_placed_question(key)
+        if partly is not None:
+            self._ask(partly, self._place_after_duplicate_check)
+            return
         since = self.guard.seconds_since_same(key, time.monotonic())
         if since is not None:
             self._ask(

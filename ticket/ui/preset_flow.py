@@ -115,7 +115,9 @@ class PresetFlow(WindowParts):
 
     def apply_preset_number(self, number: int) -> None:
         """Alt+n, or a click on button n: the trader's choice, so a later contract of the same
-        product keeps it rather than taking the default."""
+        product keeps it rather than taking the default. A file edited meanwhile is read again
+        first (a stat, a few microseconds): the preset applied is the one the file holds now."""
+        self._presets_changed_on_disk()
         preset = self.presets.book.button(self._preset_product, number)
         if preset is None:
             product = self._preset_product or "this contract"
@@ -138,6 +140,7 @@ class PresetFlow(WindowParts):
         if product != self._preset_product:
             self._preset_product = product
             self._show_preset_buttons()
+        self._presets_changed_on_disk()
         default = self.presets.book.default_for(product) if product else None
         # Only a ticket nobody has edited takes the default: never what the trader typed.
         if default is not None and not self.vm.touched:

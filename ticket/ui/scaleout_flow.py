@@ -55,6 +55,18 @@ class ScaleOutFlow(WindowParts):
     _parts: _Parts | None = None  # the scale-out in flight
     # a scale-out whose first part was penalised, nothing placed: its bodies and the ticket
     _penalised_parts: tuple[tuple[PlaceOsoRequest, ...], str | None] | None = None
+    # a scale-out left partly placed: its guard key and, in words, the parts that work
+    _partly_placed: tuple[OrderKey, str] | None = None
+
+    def partly_placed_question(self, key: OrderKey) -> str | None:
+        """Asked before the same ticket goes again after some of its parts were placed, however
+        long ago: sending it whole would double the parts that work."""
+        if self._partly_placed is None or self._partly_placed[0] != key:
+            return None
+        return (
+            f"Part of this same ticket is working: {self._partly_placed[1]}. Sending it again "
+            "sends every part again, those included. Send it again?"
+        )
 
     if TYPE_CHECKING:  # OrderFlow's
 
@@ -222,6 +234,21 @@ class ScaleOutFlow(WindowParts):
         if result.nothing_placed:
             self.guard.forget(self._guard_key)  # sending the ticket again is no duplicate
         self.outcome.setText(scaleout_words(result))
+        # parts that work, or may: an unknown part counts, as it may have been placed
+        working = [p for p in result.parts if p.outcome.status in (Status.PLACED, Status.UNKNOWN)]
+        self._partly_placed = (
+            (
+                parts.key,
+                ", ".join(
+                    f"part {p.number} ×{p.qty} (order {p.outcome.order_id})"
+                    if p.outcome.status is Status.PLACED
+                    else f"part {p.number} ×{p.qty} (outcome unknown)"
+                    for p in working
+                ),
+            )
+            if working and (len(working) < len(result.parts) or result.unknown)
+            else None
+        )
         penalised = next(
             (p for p in result.parts if p.outcome.status is Status.PENALISED and p.sent), None
         )
