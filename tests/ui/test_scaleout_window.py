@@ -108,10 +108,10 @@ def test_a_rejected_second_part_leaves_the_first_working_and_the_window_says_so(
     first, second = (r.body["clOrdId"] for r in sim.requests(PLACE))
     assert window.orders.item(window.orders.row_of(second), STATUS).text() == "rejected"
     assert window.orders.item(window.orders.row_of(first), STATUS).text() != "rejected"
-    # part 1 stands: the duplicate guard still counts this ticket as sent
+    # part 1 stands: sending the ticket again asks first, naming what works
     click_place(qtbot, window)
     qtbot.waitUntil(lambda: window.question is not None)
-    assert "same order" in window.question.text()
+    assert "Part of this same ticket is working: part 1 ×2" in window.question.text()
     window.question.reject()
 
 
