@@ -250,11 +250,6 @@ def test_alt_and_a_number_with_no_such_preset_changes_nothing_and_says_so(qtbot,
     assert find(window, "Limit price").text() == "5990.25"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a preset edited by hand while the window runs is applied by Alt+1 as it was before "
-    "the edit (the old stop distance), until the Presets dialog is opened",
-)
 def test_a_preset_edited_by_hand_is_applied_as_the_file_now_says(qtbot, make_window, sim):
     write_presets(OVERSIZED.replace("stop_ticks = 100", "stop_ticks = 8").replace("20", "1"))
     window = make_window()
@@ -590,12 +585,6 @@ def test_a_target_of_no_contracts_keeps_place_off(qtbot, window, sim):
     assert sim.requests(PLACE) == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="after a penalty on a scale-out's second part, Place once the wait is over sends the "
-    "whole ticket again: the working first part is doubled, unasked when the wait outlasts the "
-    "duplicate guard's 5 s",
-)
 def test_place_again_after_a_penalty_on_the_second_part_never_sends_the_first_again_unasked(
     qtbot, window, sim
 ):
