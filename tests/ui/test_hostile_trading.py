@@ -854,3 +854,40 @@ def test_alt_1_pressed_while_the_next_contract_resolves_never_gives_it_the_last_
     )
     ticket = (find(window, "Quantity").value(), find(window, "Stop-loss distance").text())
     assert ticket != (5, "12"), "the MES preset went into the ES ticket: 5 E-minis"
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="today's orders match fills first in, first out across a scale-out's parts: the part "
+    "taken first reads 'closes' the other, whose row shows an exit and P&L while it still works",
+)
+def test_a_part_taken_now_shows_its_exit_on_its_own_row(qtbot, window, sim, client):
+    from ticket.ui.orders_model import EXIT, IDS
+
+    qtbot.waitUntil(lambda: live(window), timeout=10000)
+    qtbot.waitUntil(lambda: window.quote_bar.quote is not None)
+    es = sim.front("ES")
+    with sim.exchange.lock:
+        bid, _, _ = sim.exchange.quote(sim.catalog.front("ES"))
+    for ticks in (8, 16):
+        bracket(client, window.account.id, es, str(bid - 8 * TICK), str(bid + ticks * TICK))
+    qtbot.waitUntil(
+        lambda: window._trade() is not None and len(window._trade().targets) == 2, timeout=10000
+    )
+    with sim.exchange.lock:
+        first, second = sorted(o.id for o in sim.exchange.orders.values() if o.parent_id is None)
+    manage = dialog(qtbot, window)
+    find(manage, "Target part").setCurrentIndex(1)  # the runner, taken first
+    qtbot.mouseClick(find(manage, "Take part now"), CLICK)
+    qtbot.waitUntil(lambda: held(sim)[0] == 1, timeout=5000)
+    qtbot.waitUntil(lambda: settled(window), timeout=5000)
+
+    def exit_of(entry_id):
+        for r in range(window.orders.rowCount()):
+            if window.orders.item(r, IDS).text().startswith(f"{entry_id}/"):
+                return window.orders.item(r, EXIT).text()
+        return None
+
+    qtbot.waitUntil(lambda: exit_of(second) not in (None, "–"), timeout=5000)
+    assert exit_of(second) == f"{bid:.2f}", exit_of(second)
+    assert exit_of(first) == "–", exit_of(first)  # its target and stop still work
