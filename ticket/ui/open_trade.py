@@ -44,12 +44,8 @@ def open_trade(replica: AccountReplica, contract_id: int) -> OpenTrade | None:
     if held is None or net == 0 or held.net_price is None:
         return None
     position = Position(net=net, avg_price=held.net_price)
-    exits = [
-        o
-        for o in replica.working_orders(contract_id)
-        if o.status is OrdStatus.WORKING and o.action is position.closing
-    ]
-    stops = tuple(o for o in exits if o.order_type in STOP_TYPES and o.stop_price is not None)
+    exits = [o for o in replica.working_orders(contract_id) if closes(replica, o, position)]
+    stops = _covering_stops(exits, abs(net))
     targets = tuple(o for o in exits if o.order_type not in STOP_TYPES and o.price is not None)
     parts: dict[object, list[OrderView | None]] = {}
     for order in (*stops, *targets):
@@ -65,6 +61,37 @@ def open_trade(replica: AccountReplica, contract_id: int) -> OpenTrade | None:
     )
 
 
+def is_entry(replica: AccountReplica, order: OrderView) -> bool:
+    """An order that is itself the parent of an OSO opens (or reverses) a position with exits
+    of its own: it is an entry, never the exit of the position held."""
+    return bool(replica.legs_of(order.id))
+
+
+def closes(replica: AccountReplica, order: OrderView, position: Position) -> bool:
+    """One of the position's exits: working, on the closing side, not an entry with its own
+    bracket, and no larger than the position (a larger one would open the other way)."""
+    return (
+        order.status is OrdStatus.WORKING
+        and order.action is position.closing
+        and not is_entry(replica, order)
+        and order.qty - order.filled <= abs(position.net)
+    )
+
+
+def _covering_stops(exits: list[OrderView], net: int) -> tuple[OrderView, ...]:
+    """The stops that cover the position, never more contracts than it holds: the legs of its
+    brackets first, then stops of their own, oldest first."""
+    found: list[OrderView] = []
+    left = net
+    candidates = [o for o in exits if o.order_type in STOP_TYPES and o.stop_price is not None]
+    for order in sorted(candidates, key=lambda o: o.parent_id is None):
+        size = order.qty - order.filled
+        if size <= left:
+            found.append(order)
+            left -= size
+    return tuple(sorted(found, key=lambda o: o.id))
+
+
 def waiting_entry(replica: AccountReplica, contract_id: int) -> OrderView | None:
     """The newest entry of the contract that has not begun to fill: an order of no parent,
     working, nothing filled, and not closing a position held."""
@@ -74,6 +101,7 @@ def waiting_entry(replica: AccountReplica, contract_id: int) -> OrderView | None
             continue
         if order.filled or order.order_type is None:
             continue
-        if net == 0 or order.action is not (Action.SELL if net > 0 else Action.BUY):
+        closing = Action.SELL if net > 0 else Action.BUY
+        if net == 0 or order.action is not closing or is_entry(replica, order):
             return order
     return None
