@@ -33,6 +33,7 @@ from ticket.broker.modify import (
 )
 from ticket.broker.replica import Change
 from ticket.domain.instruments import Instrument
+from ticket.domain.orders import OrdStatus
 from ticket.ui.session import SessionController
 
 log = logging.getLogger(__name__)
@@ -136,12 +137,40 @@ class OrderChanges(QObject):
             return self._now(busy_outcome(order_id), then)
         self._flying.add(order_id)
         self.busy.emit(order_id, True)
+        if qty is None:
+            then = self._keeping_size(then)
         self.session.orders.run(
             lambda: modifier.post(request, live),
             lambda result: self._posted(modifier, request, result, then),
             lambda exc: self._failed(modifier, request, live, exc, then),
         )
         return None
+
+    def _keeping_size(self, then: Done | None) -> Done:
+        """A change that asked for no new size carries the size the order had when it was
+        sent (orderQty is required). Should the order's entry fill further meanwhile, the
+        change lands with the smaller size and shrinks a leg below the filled entry it
+        protects: the size is then put back to the entry's, as a change of its own."""
+
+        def done(outcome: ModifyOutcome) -> None:
+            if then is not None:
+                then(outcome)
+            if outcome.status in (ModifyStatus.CONFIRMED, ModifyStatus.UNCONFIRMED):
+                self._restore_size(outcome.order_id)
+
+        return done
+
+    def _restore_size(self, order_id: int) -> None:
+        replica = self.session.account_feed.replica
+        view = replica.order(order_id) if replica is not None else None
+        if replica is None or view is None or view.parent_id is None:
+            return
+        entry = replica.order(view.parent_id)
+        if entry is None or view.status is not OrdStatus.WORKING or view.filled:
+            return
+        if entry.filled > view.qty:
+            self.record("modify_size_restored", {"order_id": order_id, "qty": entry.filled})
+            self.change(order_id, qty=entry.filled, then=self._keeping_size(None))
 
     def _now(self, outcome: ModifyOutcome, then: Done | None) -> ModifyOutcome:
         self.outcome.emit(outcome)
