@@ -9,7 +9,7 @@ caller asks once. Each problem names the field it belongs to, for the control th
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from decimal import Decimal
 from enum import StrEnum
 
@@ -19,6 +19,7 @@ from ticket.domain.instruments import Instrument
 from ticket.domain.orders import Action
 from ticket.domain.pnl import Position, Quote, risk_to_stop
 from ticket.domain.prices import Rounding, is_on_grid, snap
+from ticket.domain.rules import FatFingerLimits
 
 
 class ExitKind(StrEnum):
@@ -172,6 +173,80 @@ def check_entry_change(
     if qty < 1:
         found.append(MoveProblem(field=MoveField.QTY, message="At least one contract."))
     return tuple(found)
+
+
+def check_entry_limits(
+    side: Action,
+    price: Decimal,
+    qty: int,
+    stop: Decimal | None,
+    last: Decimal | None,
+    limits: FatFingerLimits,
+    instrument: Instrument,
+    field: MoveField,
+) -> tuple[MoveProblem, ...]:
+    """A waiting entry's new price and size against the fat-finger limits of a new ticket:
+    max contracts, max ticks from the last price, and max risk with its stop where it is.
+    Changing a working order has no override: past a limit it is refused."""
+    found = []
+    fmt = instrument.format_price
+    if qty > limits.max_contracts:
+        found.append(
+            MoveProblem(
+                field=MoveField.QTY,
+                message=f"{qty} contracts is above your limit of {limits.max_contracts}.",
+            )
+        )
+    if last is None:
+        found.append(
+            MoveProblem(field=field, message=f"No last price to check the entry {fmt(price)}.")
+        )
+    else:
+        away = abs(price - last) / instrument.tick_size
+        if away > limits.max_ticks_from_last:
+            found.append(
+                MoveProblem(
+                    field=field,
+                    message=f"The entry {fmt(price)} is {away:.0f} ticks from the last price "
+                    f"{fmt(last)} (limit {limits.max_ticks_from_last}).",
+                )
+            )
+    risk = entry_risk(side, price, stop, instrument)
+    if stop is not None and risk is not None and risk * qty > limits.max_risk:
+        found.append(
+            MoveProblem(
+                field=field,
+                message=f"This trade would risk {risk * qty:,.2f} with the stop at "
+                f"{fmt(stop)}, above your limit of {limits.max_risk:,.2f}.",
+            )
+        )
+    return tuple(found)
+
+
+def entry_risk(
+    side: Action, price: Decimal, stop: Decimal | None, instrument: Instrument
+) -> Decimal | None:
+    """Money lost per contract if an entry at `price` fills and its stop then fills."""
+    if stop is None:
+        return None
+    ticks = (price - stop) / instrument.tick_size * side.sign
+    return instrument.ticks_to_money(ticks)
+
+
+def stops_risk(
+    position: Position, stops: Sequence[tuple[int, Decimal]], instrument: Instrument
+) -> Decimal:
+    """Money lost if every stop fills at its price: each stop (its size, its price) closes
+    its own contracts of the position."""
+    return sum(
+        (
+            risk_to_stop(
+                Position(net=position.sign * size, avg_price=position.avg_price), price, instrument
+            )
+            for size, price in stops
+        ),
+        Decimal(0),
+    )
 
 
 def nudge(price: Decimal, ticks: int, instrument: Instrument) -> Decimal:

@@ -52,6 +52,9 @@ class AutoStopRunner(QObject):
         self.record = record  # journal.write
         self.reader = _FeedReader(feed)
         self.rule = AutoStopRule()
+        self.rule_contract: int | None = None  # the contract whose trade the rule is for
+        self.rule_name = ""
+        self.elsewhere = False  # another contract than the rule's is watched
         self.running: dict[int, AutoStop] = {}  # stop order id -> its machine
         self.contract_id: int | None = None
         self.instrument: Instrument | None = None
@@ -59,16 +62,32 @@ class AutoStopRunner(QObject):
         self.why = "waiting for live quotes and the account stream"
         self.words = "Off."
 
-    def set_rule(self, rule: AutoStopRule) -> None:
+    def set_rule(self, rule: AutoStopRule, contract_id: int | None = None, name: str = "") -> None:
+        """The rule for one contract's trade: it never adjusts another contract's stops."""
         self.rule = rule
+        self.rule_contract, self.rule_name = (contract_id, name) if rule.active else (None, "")
         self.running.clear()  # the machines start again from the stop working now
+        self.elsewhere = False
         self.record("auto_stop_rule", **rule.model_dump(mode="json"))
         self._say("Off." if not rule.active else self._running_words())
 
     def follow(
         self, contract_id: int | None, instrument: Instrument | None, stops: list[int]
     ) -> None:
-        """The watched contract's working stops now; machines of stops gone are dropped."""
+        """The watched contract's working stops now; machines of stops gone are dropped. While
+        another contract than the rule's is watched, nothing runs (its quotes are not in
+        view), and the status says so."""
+        elsewhere = contract_id != self.rule_contract and self.rule.active
+        if elsewhere and not self.elsewhere:
+            self._say(
+                f"Waiting: the rule is for the {self.rule_name} trade and runs again when "
+                f"{self.rule_name} is watched; its server-held stop stays where it is."
+            )
+        elif self.elsewhere and not elsewhere and self.rule.active:
+            self._say(self._running_words())
+        self.elsewhere = elsewhere
+        if elsewhere:
+            contract_id = None
         if contract_id != self.contract_id:
             self.running.clear()
         self.contract_id, self.instrument = contract_id, instrument
@@ -143,7 +162,8 @@ class AutoStopRunner(QObject):
                 f"trail {self.rule.trail_ticks} ticks in steps of {self.rule.trail_step_ticks}"
             )
         state = "running" if self.live else f"paused: {self.why}"
-        return f"On ({', '.join(parts)}): {state}."
+        where = f" for {self.rule_name}" if self.rule_name else ""
+        return f"On ({', '.join(parts)}){where}: {state}."
 
     def _say(self, words: str) -> None:
         if words != self.words:

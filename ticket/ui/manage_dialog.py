@@ -30,8 +30,45 @@ from ticket.domain.trailing import AutoStopRule
 QuoteSide = str  # "bid", "ask" or "last"
 
 
-def _spin(name: str, low: int, high: int, value: int, suffix: str = " ticks") -> QSpinBox:
-    spin = QSpinBox()
+class SettledSpin(QSpinBox):
+    """A spin box whose `settled` says a value is meant: Enter, leaving the box, an arrow
+    step, or a value set by the program, never each key of a number being typed (typing 12
+    passes through 1)."""
+
+    settled = Signal(int)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.editingFinished.connect(self._settle)
+        self.valueChanged.connect(self._on_value)
+        self.lineEdit().textEdited.connect(self._on_typed)
+        self._typing = False  # keys typed since the last settled value
+        self._last: int | None = None
+
+    def _on_typed(self, _text: str) -> None:
+        self._typing = True  # comes before the valueChanged of the same key
+
+    def stepBy(self, steps: int) -> None:
+        self._typing = False
+        super().stepBy(steps)
+
+    def setValue(self, value: int) -> None:
+        self._typing = False
+        super().setValue(value)
+
+    def _on_value(self, _value: int) -> None:
+        if not self._typing:
+            self._settle()
+
+    def _settle(self) -> None:
+        self._typing = False
+        if self.value() != self._last:
+            self._last = self.value()
+            self.settled.emit(self.value())
+
+
+def _spin(name: str, low: int, high: int, value: int, suffix: str = " ticks") -> SettledSpin:
+    spin = SettledSpin()
     spin.setAccessibleName(name)
     spin.setRange(low, high)
     spin.setValue(value)
@@ -50,8 +87,9 @@ class ManageDialog(QDialog):
     """Not modal: the window stays in reach while it is open. Kept for the window's life, so
     the auto stop settings survive closing it."""
 
-    move_exit = Signal(str, str, int)  # "stop" | "target", the typed price, the part (-1: all)
-    take_part = Signal(int)  # the part whose target goes to the market now
+    # "stop" | "target", the typed price, the part's target order id (-1: every target)
+    move_exit = Signal(str, str, object)
+    take_part = Signal(object)  # the target order id of the part to take now
     change_entry = Signal(str, int)  # the typed price ("" keeps it), the quantity
     cancel_entry = Signal()
     offset_changed = Signal(int)
@@ -64,7 +102,11 @@ class ManageDialog(QDialog):
         self.quote = quote
         self.format_price: Callable[[Decimal], str] = str
         self._quoted: dict[str, list[QToolButton]] = {}
+        self.contract_id: int | None = None  # the contract typed prices are for
         layout = QVBoxLayout(self)
+        self.contract_label = QLabel("No contract")
+        self.contract_label.setAccessibleName("Managed contract")
+        layout.addWidget(self.contract_label)
 
         exits = QGroupBox("Exits")
         grid = QGridLayout(exits)
@@ -176,11 +218,13 @@ class ManageDialog(QDialog):
             lambda: self.change_entry.emit(self.entry_price.text(), self.entry_qty.value())
         )
         self.cancel.clicked.connect(self.cancel_entry.emit)
-        self.offset.valueChanged.connect(self.offset_changed.emit)
+        # signal to signal: gone with the dialog (a spin box losing the focus as the window
+        # closes still settles)
+        self.offset.settled.connect(self.offset_changed)
         for box in (self.auto_even, self.auto_trail):
             box.toggled.connect(lambda _on: self.auto_changed.emit())
         for spin in (self.even_after, self.trail_ticks, self.trail_step):
-            spin.valueChanged.connect(lambda _value: self.auto_changed.emit())
+            spin.settled.connect(self.auto_changed)
 
     def show_quote(self) -> None:
         """The live prices on the quote buttons, so the trader sees what a click puts in."""
@@ -210,19 +254,22 @@ class ManageDialog(QDialog):
         return row
 
     def part(self) -> int:
-        """The target part chosen: its index, or -1 for every target."""
+        """The target part chosen: its target's order id, or -1 for every target."""
         data = self.target_part.currentData()
         return int(data) if data is not None else -1
 
-    def show_parts(self, labels: list[str], own_targets: bool) -> None:
-        """One entry per target; with several, the trader picks the part a change is for."""
+    def show_parts(self, parts: list[tuple[str, int]], own_targets: bool) -> None:
+        """One entry per target (its words, its order id); with several, the trader picks
+        the part a change is for, and the choice stays with that order while others fill."""
+        labels = [label for label, _ in parts]
         chosen = self.part()
         self.target_part.blockSignals(True)
         self.target_part.clear()
-        if len(labels) > 1:
-            for index, label in enumerate(labels):
-                self.target_part.addItem(label, index)
-            self.target_part.setCurrentIndex(max(chosen, 0) if chosen < len(labels) else 0)
+        if len(parts) > 1:
+            for label, order_id in parts:
+                self.target_part.addItem(label, order_id)
+            index = self.target_part.findData(chosen)
+            self.target_part.setCurrentIndex(max(index, 0))
         else:
             self.target_part.addItem(labels[0] if labels else "–", -1 if labels else None)
         self.target_part.blockSignals(False)
@@ -239,6 +286,22 @@ class ManageDialog(QDialog):
         for field, price in ((self.stop_price, stop), (self.target_price, target)):
             if price is not None and not field.text().strip():
                 field.setText(price)
+
+    def manage(self, contract_id: int | None, name: str | None) -> None:
+        """The contract the window manages, in its title. Prices typed for another contract
+        are cleared: they mean nothing here."""
+        if contract_id == self.contract_id:
+            return
+        fields = (self.stop_price, self.target_price, self.entry_price)
+        typed = any(field.text().strip() for field in fields)
+        self.contract_id = contract_id
+        for field in fields:
+            field.clear()
+        self.clear_notes()
+        self.setWindowTitle(f"Manage the trade: {name}" if name else "Manage the trade")
+        self.contract_label.setText(f"Managing {name}" if name else "No contract")
+        if typed and name:
+            self.stop_note.setText(f"Now managing {name}: the prices typed before were cleared.")
 
     def show_entry(self, words: str | None) -> None:
         self.entry_box.setVisible(words is not None)

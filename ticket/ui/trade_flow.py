@@ -97,6 +97,10 @@ class TradeFlow(Reanchor):
 
     def _new_contract(self) -> None:
         self.trade_quote = Quote()
+        contract = self.contract
+        self.manage_dialog.manage(
+            contract.contract.id if contract else None, contract.contract.name if contract else None
+        )
         self._refresh_trade()
 
     def _on_trade_quote(self, quote: LiveQuote) -> None:
@@ -137,7 +141,7 @@ class TradeFlow(Reanchor):
             with_target = [p for p in trade.parts if p.target is not None]
             dialog.show_parts(
                 [
-                    f"Part {i + 1}: {p.target.qty} @ {self._fmt(p.target.price)}"
+                    (f"Part {i + 1}: {p.target.qty} @ {self._fmt(p.target.price)}", p.target.id)
                     for i, p in enumerate(with_target)
                     if p.target is not None
                 ],
@@ -166,7 +170,7 @@ class TradeFlow(Reanchor):
         else:
             dialog.show_entry(None)
         contract = self.contract
-        if trade is None and self.auto_stop.rule.active:
+        if self.auto_stop.rule.active and self._auto_trade_ended():
             self._switch_auto_off()  # the trade ended: the settings were for it alone
         self.auto_stop.follow(
             contract.contract.id if contract and trade else None,
@@ -180,6 +184,10 @@ class TradeFlow(Reanchor):
     # -- settings and the auto stop --
 
     def open_manage(self) -> None:
+        contract = self.contract
+        self.manage_dialog.manage(
+            contract.contract.id if contract else None, contract.contract.name if contract else None
+        )
         self._refresh_trade()
         trade = self._trade()
         if trade is not None:
@@ -196,10 +204,19 @@ class TradeFlow(Reanchor):
         self._on_auto_changed()
 
     def _on_auto_changed(self) -> None:
-        rule = self.manage_dialog.rule()
-        if rule != self.auto_stop.rule:
-            self.auto_stop.set_rule(rule)
+        rule, contract = self.manage_dialog.rule(), self.contract
+        watched = contract.contract.id if contract else None
+        if rule != self.auto_stop.rule or (rule.active and watched != self.auto_stop.rule_contract):
+            self.auto_stop.set_rule(rule, watched, contract.contract.name if contract else "")
             self._refresh_trade()
+
+    def _auto_trade_ended(self) -> bool:
+        """The position the auto stop's rule was set for is flat (whichever is watched)."""
+        replica = self.session.account_feed.replica
+        if replica is None or not self.session.account_feed.live:
+            return False
+        contract_id = self.auto_stop.rule_contract
+        return contract_id is None or replica.positions().get(contract_id, 0) == 0
 
     def _switch_auto_off(self) -> None:
         dialog = self.manage_dialog

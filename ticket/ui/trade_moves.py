@@ -23,17 +23,20 @@ from ticket.broker.modify import ModifyOutcome, ModifyStatus, busy_outcome
 from ticket.domain.exit_moves import (
     ExitKind,
     ExitMove,
+    MoveCheck,
     MoveField,
     break_even_price,
     check_entry_change,
+    check_entry_limits,
     check_exit_move,
     nudge,
+    stops_risk,
     widens,
 )
 from ticket.domain.instruments import Instrument
 from ticket.domain.pnl import Quote
 from ticket.domain.prices import PriceError
-from ticket.domain.protection import OrderView
+from ticket.domain.protection import STOP_TYPES, OrderView
 from ticket.services import Environment
 from ticket.ui import theme
 from ticket.ui.auto_stop_runner import AutoStopRunner
@@ -54,6 +57,7 @@ COLOURS = {
     ModifyStatus.UNKNOWN: "error",
     ModifyStatus.BUSY: "warning",
 }
+Moves = Sequence[tuple[OrderView, Decimal]]
 NOTE_OF = {"stop": "stop_note", "target": "target_note", "entry": "entry_note"}
 
 
@@ -174,16 +178,23 @@ class TradeMoves(WindowParts):
         trade, instrument = self._trade_or_say("stop", at), self._instrument()
         if trade is None or instrument is None:
             return
-        moves = [(s, nudge(s.stop_price, ticks, instrument)) for s in trade.stops if s.stop_price]
-        self._move_exits(ExitKind.STOP, trade, moves, at)
+
+        def plan(trade: OpenTrade) -> Moves:
+            stops = trade.stops
+            return [(s, nudge(s.stop_price, ticks, instrument)) for s in stops if s.stop_price]
+
+        self._move_exits(ExitKind.STOP, trade, plan, at)
 
     def nudge_target(self, ticks: int) -> None:
         at = self.exit_controls.target_up if ticks > 0 else self.exit_controls.target_down
         trade, instrument = self._trade_or_say("target", at), self._instrument()
         if trade is None or instrument is None:
             return
-        moves = [(t, nudge(t.price, ticks, instrument)) for t in trade.targets if t.price]
-        self._move_exits(ExitKind.TARGET, trade, moves, at)
+
+        def plan(trade: OpenTrade) -> Moves:
+            return [(t, nudge(t.price, ticks, instrument)) for t in trade.targets if t.price]
+
+        self._move_exits(ExitKind.TARGET, trade, plan, at)
 
     def stop_to_break_even(self) -> None:
         at = self.exit_controls.even
@@ -210,53 +221,91 @@ class TradeMoves(WindowParts):
                 at=at,
             )
             return
-        self._move_exits(ExitKind.STOP, trade, moves, at, ask=False)
+        self._move_exits(ExitKind.STOP, trade, lambda _trade: moves, at, ask=False)
 
-    def _move_exits(
-        self,
-        kind: ExitKind,
-        trade: OpenTrade,
-        moves: Sequence[tuple[OrderView, Decimal]],
-        at: QWidget | None,
-        ask: bool = True,
-    ) -> None:
+    def _exits_moved(self, order_ids: Sequence[int]) -> None:
+        """The trader moved these exits: an offer worked out from where they were goes."""
+
+    def _judge(
+        self, kind: ExitKind, trade: OpenTrade, moves: Moves, at: QWidget | None
+    ) -> tuple[bool, str | None, Decimal | None]:
+        """(allowed, the wider-stop question or None, the risk the question shows). The risk
+        is the whole position's: each stop closes its own contracts at its own price."""
         instrument = self._instrument()
         assert instrument is not None
-        what = kind.value
-        busy = [order for order, _ in moves if self.order_changes.in_flight(order.id)]
-        if busy:
-            outcome = busy_outcome(busy[0].id)
-            self._change_kind[busy[0].id] = what
-            self._on_change_outcome(outcome)
-            return
-        question = None
+        widened = False
         for order, new in moves:
             current = order.stop_price if kind is ExitKind.STOP else order.price
             assert current is not None
             move = ExitMove(kind=kind, closing=trade.position.closing, current=current, new=new)
             check = check_exit_move(move, self.trade_quote, instrument, trade.position)
             if check.problems:
-                self._refuse(what, check.problems[0].message, at)
-                return
-            question = question or check.question(instrument.format_price, instrument.currency)
+                self._refuse(kind.value, check.problems[0].message, at)
+                return False, None, None
+            widened = widened or check.widens
+        if not widened:
+            return True, None, None
+        moved = {order.id: new for order, new in moves}
+        stops = [(s.id, s.qty - s.filled, s.stop_price) for s in trade.stops if s.stop_price]
+        before = stops_risk(trade.position, [(q, p) for _, q, p in stops], instrument)
+        after = stops_risk(trade.position, [(q, moved.get(i, p)) for i, q, p in stops], instrument)
+        check = MoveCheck(widens=True, risk_before=before, risk_after=after)
+        return True, check.question(instrument.format_price, instrument.currency), after
 
-        def send() -> None:
-            for order, new in moves:
-                self._change_kind[order.id] = what
-                if kind is ExitKind.STOP:
-                    self.order_changes.change(order.id, stop_price=new)
-                else:
-                    self.order_changes.change(order.id, price=new)
+    def _move_exits(
+        self,
+        kind: ExitKind,
+        trade: OpenTrade,
+        plan: Callable[[OpenTrade], Moves],
+        at: QWidget | None,
+        ask: bool = True,
+        agreed: Decimal | None = None,
+    ) -> None:
+        """`plan` works the moves out from the trade as it is; asked, they are worked out
+        again from the trade as it is when the answer comes (the stop may have moved
+        meanwhile), and sent without asking again unless they now risk more than agreed."""
+        what = kind.value
+        moves = plan(trade)
+        if not moves:
+            self._refuse(what, f"No working {what} on the position.", at)
+            return
+        busy = [order for order, _ in moves if self.order_changes.in_flight(order.id)]
+        if busy:
+            outcome = busy_outcome(busy[0].id)
+            self._change_kind[busy[0].id] = what
+            self._on_change_outcome(outcome)
+            return
+        allowed, question, risk = self._judge(kind, trade, moves, at)
+        if not allowed:
+            return
+        if question and ask and (agreed is None or risk is None or risk > agreed):
 
-        if question and ask:
-            self._ask_trade(question, send)
-        else:
-            send()
+            def answered() -> None:
+                now = self._trade_or_say(what, at)
+                if now is not None:
+                    self._move_exits(kind, now, plan, at, ask, agreed=risk)
 
-    def _ask_trade(self, text: str, then: Callable[[], None]) -> None:
+            self._ask_trade(question, answered)
+            return
+        self._exits_moved([order.id for order, _ in moves])
+        for order, new in moves:
+            self._change_kind[order.id] = what
+            if kind is ExitKind.STOP:
+                self.order_changes.change(order.id, stop_price=new)
+            else:
+                self.order_changes.change(order.id, price=new)
+
+    def _ask_trade(
+        self,
+        text: str,
+        then: Callable[[], None],
+        title: str = "Move the stop further away?",
+        kind: str = "stop",
+        refused: str = "The stop stays where it is: nothing was sent.",
+    ) -> None:
         box = QMessageBox(
             QMessageBox.Icon.Warning,
-            "Move the stop further away?",
+            title,
             text,
             QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
             self,
@@ -270,7 +319,7 @@ class TradeMoves(WindowParts):
             if result == QMessageBox.StandardButton.Yes:
                 then()
             else:
-                self._say("stop", "The stop stays where it is: nothing was sent.")
+                self._say(kind, refused)
 
         box.finished.connect(finished)
         box.open()
@@ -279,6 +328,8 @@ class TradeMoves(WindowParts):
         instrument = self._instrument()
         self.manage_dialog.clear_notes()
         kind = ExitKind.STOP if what == "stop" else ExitKind.TARGET
+        if not self._managing_watched(what):
+            return
         trade = self._trade_or_say(what, None)
         if trade is None or instrument is None:
             return
@@ -287,28 +338,52 @@ class TradeMoves(WindowParts):
         except PriceError as exc:
             self._refuse(what, str(exc))
             return
-        if kind is ExitKind.STOP:
-            orders: Sequence[OrderView] = trade.stops
-        else:
-            targets = [p.target for p in trade.parts if p.target is not None]
-            orders = [targets[part]] if 0 <= part < len(targets) else trade.targets
-        self._move_exits(kind, trade, [(o, price) for o in orders], None)
+
+        def plan(trade: OpenTrade) -> Moves:
+            if kind is ExitKind.STOP:
+                return [(o, price) for o in trade.stops]
+            if part < 0:
+                return [(o, price) for o in trade.targets]
+            return [(o, price) for o in trade.targets if o.id == part]
+
+        if kind is ExitKind.TARGET and part >= 0 and not plan(trade):
+            self._refuse(what, "The part chosen is no longer working: pick the part again.")
+            return
+        self._move_exits(kind, trade, plan, None)
+
+    def _managing_watched(self, what: str) -> bool:
+        """A price typed in Manage is for the contract it was typed for, and no other."""
+        contract = self.contract
+        managed = self.manage_dialog.contract_id
+        if contract is not None and managed == contract.contract.id:
+            return True
+        self._refuse(
+            what,
+            "The watched contract changed since this price was typed: type it again for "
+            f"{contract.contract.name if contract else 'the contract'}.",
+        )
+        return False
 
     def take_part_now(self, part: int) -> None:
         """Partial profit: one part's target to the market (the bid for a long); its stop goes
-        with it when it fills, the other parts keep their own."""
+        with it when it fills, the other parts keep their own. `part` is its target's id."""
+        if not self._managing_watched("target"):
+            return
         trade = self._trade_or_say("target", None)
         if trade is None:
             return
         parts = [p for p in trade.parts if p.target is not None]
-        if len(parts) < 2 or not 0 <= part < len(parts):
+        chosen_parts = [p for p in parts if p.target is not None and p.target.id == part]
+        if len(parts) < 2 or not chosen_parts:
             self._refuse(
                 "target",
                 "Partial profit needs a scale-out, each part with its own target: with one "
-                "bracket the target closes the whole position.",
+                "bracket the target closes the whole position."
+                if len(parts) < 2
+                else "The part chosen is no longer working: pick the part again.",
             )
             return
-        chosen = parts[part]
+        chosen = chosen_parts[0]
         if not chosen.own_target or chosen.target is None:
             self._refuse(
                 "target",
@@ -323,6 +398,7 @@ class TradeMoves(WindowParts):
             return
         self._change_kind[chosen.target.id] = "target"
         self._journal_write("partial_profit", order_id=chosen.target.id, price=touch)
+        self._exits_moved([chosen.target.id])
         self.order_changes.change(chosen.target.id, price=touch)
 
     # -- the entry waiting to fill --
@@ -330,6 +406,8 @@ class TradeMoves(WindowParts):
     def _on_change_entry(self, text: str, qty: int) -> None:
         instrument, entry = self._instrument(), self._waiting_entry()
         self.manage_dialog.clear_notes()
+        if not self._managing_watched("entry"):
+            return
         if entry is None or instrument is None or entry.order_type is None:
             self._refuse("entry", "No entry is waiting to fill.")
             return
@@ -340,18 +418,61 @@ class TradeMoves(WindowParts):
             except PriceError as exc:
                 self._refuse("entry", str(exc))
                 return
-        problems = check_entry_change(price, qty, instrument, MoveField.ENTRY_PRICE)
-        if problems:
-            self._refuse("entry", problems[0].message)
-            return
-        self._change_kind[entry.id] = "entry"
         by_stop = entry.order_type.needs_stop_price and not entry.order_type.needs_price
+        now = entry.stop_price if by_stop else entry.price
+        problems = check_entry_change(price, qty, instrument, MoveField.ENTRY_PRICE)
+        # the entry's own exits go with it by the same distance: the risk and reward planned
+        # per contract stay as they were placed
+        shift = price - now if price is not None and now is not None else Decimal(0)
+        legs = self._entry_legs(entry)
+        stop = next((leg.stop_price for leg in legs if leg.order_type in STOP_TYPES), None)
+        planned = price if price is not None else now
+        if not problems and planned is not None:
+            problems = check_entry_limits(
+                entry.action,
+                planned,
+                qty,
+                stop + shift if stop is not None else None,
+                self.trade_quote.last,
+                self.vm.limits,
+                instrument,
+                MoveField.ENTRY_PRICE,
+            )
+        if problems:
+            at: QWidget = self.manage_dialog.entry_qty
+            if problems[0].field is MoveField.ENTRY_PRICE:
+                at = self.manage_dialog.entry_price
+            self._refuse("entry", problems[0].message, at)
+            return
+        busy = [o.id for o in (*legs, entry) if self.order_changes.in_flight(o.id)]
+        if busy:
+            self._change_kind[busy[0]] = "entry"
+            self._on_change_outcome(busy_outcome(busy[0]))
+            return
+        if shift:
+            self._journal_write("entry_moved_with_exits", order_id=entry.id, shift=shift)
+        for leg in legs if shift else ():
+            self._change_kind[leg.id] = "stop" if leg.order_type in STOP_TYPES else "target"
+            self.order_changes.change(
+                leg.id,
+                price=leg.price + shift if leg.price is not None else None,
+                stop_price=leg.stop_price + shift if leg.stop_price is not None else None,
+            )
+        self._change_kind[entry.id] = "entry"
         self.order_changes.change(
             entry.id,
             price=price if price is not None and not by_stop else None,
             stop_price=price if price is not None and by_stop else None,
-            qty=qty,
+            qty=qty if qty != entry.qty else None,  # else the size it has when sent
         )
+
+    def _entry_legs(self, entry: OrderView) -> list[OrderView]:
+        """The exits of a waiting entry's own bracket, as they are now."""
+        replica = self.session.account_feed.replica
+        if replica is None:
+            return []
+        views = (replica.order(leg_id) for leg_id in replica.legs_of(entry.id))
+        return [v for v in views if v is not None and not v.status.is_final]
 
     def _on_cancel_entry(self) -> None:
         entry = self._waiting_entry()

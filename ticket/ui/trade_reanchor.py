@@ -4,9 +4,11 @@ Offered, never done by itself."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import Decimal
+from functools import partial
 
-from ticket.domain.exit_moves import ExitKind, ExitMove, check_exit_move, reanchor
+from ticket.domain.exit_moves import ExitKind, reanchor
 from ticket.domain.orders import Action, OrdStatus
 from ticket.domain.protection import OrderView
 from ticket.ui.open_trade import OpenTrade
@@ -55,9 +57,11 @@ class Reanchor(TradeMoves):
                     target = abs(leg.price - base) / tick
             self._plans[entry_id] = _Plan(entry_id, tracked.action, base, stop, target)
 
-    def _reanchor_targets(self) -> tuple[_Plan, Decimal, list[tuple[OrderView, Decimal]]] | None:
+    def _reanchor_targets(
+        self, entry_id: int | None = None
+    ) -> tuple[_Plan, Decimal, list[tuple[OrderView, Decimal]]] | None:
         replica, instrument = self.session.account_feed.replica, self._instrument()
-        plan = self._plans.get(self._anchor_for or -1)
+        plan = self._plans.get(entry_id or self._anchor_for or -1)
         if replica is None or instrument is None or plan is None:
             return None
         entry, state = replica.order(plan.entry_id), replica.brackets(plan.entry_id)
@@ -109,6 +113,19 @@ class Reanchor(TradeMoves):
                 f"{self._fmt(plan.reference)} planned: {where} (the planned distances)."
             )
 
+    def _exits_moved(self, order_ids: Sequence[int]) -> None:
+        """Once the trader has moved an exit, the planned distances no longer say where the
+        exits belong: the offer goes."""
+        replica = self.session.account_feed.replica
+        if replica is None:
+            return
+        moved = set(order_ids)
+        for plan in self._plans.values():
+            if moved & set(replica.legs_of(plan.entry_id)):
+                plan.used = True
+        self.exit_controls.anchor.setVisible(False)
+        self._anchor_for = None
+
     def reanchor_exits(self) -> None:
         at = self.exit_controls.anchor
         found = self._reanchor_targets()
@@ -116,23 +133,23 @@ class Reanchor(TradeMoves):
         if found is None or trade is None or instrument is None or not found[2]:
             self._refuse("stop", "Nothing to re-anchor.", at)
             return
-        plan, _, moves = found
-        for order, new in moves:
-            kind = ExitKind.STOP if order.stop_price is not None else ExitKind.TARGET
-            current = order.stop_price if kind is ExitKind.STOP else order.price
-            assert current is not None
-            move = ExitMove(kind=kind, closing=trade.position.closing, current=current, new=new)
-            check = check_exit_move(move, self.trade_quote, instrument, trade.position)
-            if check.problems:
-                self._refuse(kind.value, check.problems[0].message, at)
-                return
+        plan = found[0]
+        legs = {order.id for order, _ in found[2]}
+
+        def planned(trade: OpenTrade, kind: ExitKind) -> list[tuple[OrderView, Decimal]]:
+            again = self._reanchor_targets(plan.entry_id)
+            if again is None:
+                return []
+            return [
+                (order, new)
+                for order, new in again[2]
+                if order.id in legs and (order.stop_price is not None) is (kind is ExitKind.STOP)
+            ]
+
         plan.used = True
         self._journal_write("reanchor", entry_id=plan.entry_id)
-        for order, new in moves:
-            if order.stop_price is not None:
-                self._change_kind[order.id] = "stop"
-                self.order_changes.change(order.id, stop_price=new)
-            else:
-                self._change_kind[order.id] = "target"
-                self.order_changes.change(order.id, price=new)
         self.exit_controls.anchor.setVisible(False)
+        # each through the same judging as a move by hand: a stop taken further away asks
+        for kind in (ExitKind.STOP, ExitKind.TARGET):
+            if planned(trade, kind):
+                self._move_exits(kind, trade, partial(planned, kind=kind), at)
