@@ -205,6 +205,11 @@ class ManageDialog(QDialog):
         close.clicked.connect(self.hide)
         layout.addWidget(close, 0, Qt.AlignmentFlag.AlignRight)
 
+        # Enter belongs to the field it is pressed in (a price field sends its own move; a spin
+        # box applies its value), never to whichever button the dialog would default to
+        for button in self.findChildren(QPushButton):
+            button.setAutoDefault(False)
+            button.setDefault(False)
         self.move_stop.clicked.connect(
             lambda: self.move_exit.emit("stop", self.stop_price.text(), -1)
         )

@@ -69,22 +69,23 @@ def is_entry(replica: AccountReplica, order: OrderView) -> bool:
 
 def closes(replica: AccountReplica, order: OrderView, position: Position) -> bool:
     """One of the position's exits: working, on the closing side, not an entry with its own
-    bracket, and no larger than the position (a larger one would open the other way)."""
+    bracket. A leg of a bracket is its entry's exit whatever its size (the position may have
+    been reduced by hand); an order of its own larger than the position opens the other way."""
     return (
         order.status is OrdStatus.WORKING
         and order.action is position.closing
         and not is_entry(replica, order)
-        and order.qty - order.filled <= abs(position.net)
+        and (order.parent_id is not None or order.qty - order.filled <= abs(position.net))
     )
 
 
 def _covering_stops(exits: list[OrderView], net: int) -> tuple[OrderView, ...]:
-    """The stops that cover the position, never more contracts than it holds: the legs of its
-    brackets first, then stops of their own, oldest first."""
-    found: list[OrderView] = []
-    left = net
-    candidates = [o for o in exits if o.order_type in STOP_TYPES and o.stop_price is not None]
-    for order in sorted(candidates, key=lambda o: o.parent_id is None):
+    """The stops of the position: the legs of its brackets, then stops of their own, oldest
+    first, while they fit in what the legs leave uncovered (never more than it holds)."""
+    stops = [o for o in exits if o.order_type in STOP_TYPES and o.stop_price is not None]
+    found = [o for o in stops if o.parent_id is not None]
+    left = net - sum(o.qty - o.filled for o in found)
+    for order in (o for o in stops if o.parent_id is None):
         size = order.qty - order.filled
         if size <= left:
             found.append(order)

@@ -204,11 +204,16 @@ class TradeFlow(Reanchor):
         self._on_auto_changed()
 
     def _on_auto_changed(self) -> None:
-        rule, contract = self.manage_dialog.rule(), self.contract
-        watched = contract.contract.id if contract else None
-        if rule != self.auto_stop.rule or (rule.active and watched != self.auto_stop.rule_contract):
-            self.auto_stop.set_rule(rule, watched, contract.contract.name if contract else "")
-            self._refresh_trade()
+        rule, contract, auto = self.manage_dialog.rule(), self.contract, self.auto_stop
+        if rule == auto.rule:
+            return
+        if auto.rule.active and rule.active:
+            # a setting changed while it runs: still for the trade it was turned on for
+            auto.set_rule(rule, auto.rule_contract, auto.rule_name)
+        else:
+            watched = contract.contract.id if contract else None
+            auto.set_rule(rule, watched, contract.contract.name if contract else "")
+        self._refresh_trade()
 
     def _auto_trade_ended(self) -> bool:
         """The position the auto stop's rule was set for is flat (whichever is watched)."""
