@@ -260,10 +260,12 @@ class TradeMoves(WindowParts):
         at: QWidget | None,
         ask: bool = True,
         agreed: Decimal | None = None,
+        after: Callable[[], None] | None = None,
     ) -> None:
         """`plan` works the moves out from the trade as it is; asked, they are worked out
         again from the trade as it is when the answer comes (the stop may have moved
-        meanwhile), and sent without asking again unless they now risk more than agreed."""
+        meanwhile), and sent without asking again unless they now risk more than agreed.
+        `after` runs once they are sent (not when refused or declined)."""
         what = kind.value
         moves = plan(trade)
         if not moves:
@@ -283,7 +285,7 @@ class TradeMoves(WindowParts):
             def answered() -> None:
                 now = self._trade_or_say(what, at)
                 if now is not None:
-                    self._move_exits(kind, now, plan, at, ask, agreed=risk)
+                    self._move_exits(kind, now, plan, at, ask, agreed=risk, after=after)
 
             self._ask_trade(question, answered)
             return
@@ -294,6 +296,8 @@ class TradeMoves(WindowParts):
                 self.order_changes.change(order.id, stop_price=new)
             else:
                 self.order_changes.change(order.id, price=new)
+        if after is not None:
+            after()
 
     def _ask_trade(
         self,

@@ -146,10 +146,18 @@ class Reanchor(TradeMoves):
                 if order.id in legs and (order.stop_price is not None) is (kind is ExitKind.STOP)
             ]
 
-        plan.used = True
         self._journal_write("reanchor", entry_id=plan.entry_id)
-        self.exit_controls.anchor.setVisible(False)
-        # each through the same judging as a move by hand: a stop taken further away asks
-        for kind in (ExitKind.STOP, ExitKind.TARGET):
-            if planned(trade, kind):
-                self._move_exits(kind, trade, partial(planned, kind=kind), at)
+
+        # through the same judging as a move by hand: a stop taken further away asks, and the
+        # target follows only once the stop is sent (a No leaves both where they are)
+        def target() -> None:
+            now = self._trade()
+            if now is not None and planned(now, ExitKind.TARGET):
+                self._move_exits(ExitKind.TARGET, now, partial(planned, kind=ExitKind.TARGET), at)
+
+        if planned(trade, ExitKind.STOP):
+            self._move_exits(
+                ExitKind.STOP, trade, partial(planned, kind=ExitKind.STOP), at, after=target
+            )
+        else:
+            target()

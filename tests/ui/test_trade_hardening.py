@@ -1,0 +1,116 @@
+"""Managing the open trade where a careless key or an odd fill could cost money, against the
+simulator over real HTTP and WebSockets: Re-anchor that would widen the stop asks first, Enter
+in a Manage spin box sends no move, a bracket's stop stays in reach after the position is
+reduced by hand, and the Manage window names the contract it manages."""
+
+from decimal import Decimal
+
+from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QMessageBox
+
+from .conftest import find
+from .test_account_feed import live
+from .test_safety import market_buy
+from .test_trade_controls import (
+    ALT,
+    TICK,
+    activate,
+    answer_wider,
+    held,
+    modifies,
+    open_long,
+    press,
+    server_exits,
+    settled,
+)
+from .test_trade_manage import dialog
+from .test_window import choose, type_into
+
+CLICK = Qt.MouseButton.LeftButton
+
+
+def test_re_anchor_that_would_widen_the_stop_asks_and_a_no_moves_nothing(qtbot, window, sim):
+    qtbot.waitUntil(lambda: live(window), timeout=10000)
+    qtbot.waitUntil(lambda: window.quote_bar.quote is not None)
+    with sim.exchange.lock:
+        _, ask, _ = sim.exchange.quote(sim.catalog.front("ES"))
+    choose(qtbot, window, "Order type", "Market")
+    # planned from two ticks above the ask: the fill comes better, and the planned distance
+    # from it puts the stop two ticks lower than where it was placed
+    type_into(qtbot, find(window, "Market price"), f"{ask + 2 * TICK:.2f}")
+    market_buy(qtbot, window, qty="1")
+    anchor = find(window, "Re-anchor exits")
+    qtbot.waitUntil(anchor.isVisible, timeout=10000)
+    [stop], [target] = server_exits(sim)
+    _, avg = held(sim)
+    assert avg - 8 * TICK < stop  # re-anchored, the stop would be further away
+    activate(qtbot, window)
+    qtbot.mouseClick(anchor, CLICK)
+    text = answer_wider(qtbot, window, QMessageBox.StandardButton.No)
+    assert "further away" in text
+    assert server_exits(sim) == ([stop], [target]) and modifies(sim) == []
+
+    qtbot.waitUntil(anchor.isVisible, timeout=5000)  # still offered: the trader said No
+    qtbot.mouseClick(anchor, CLICK)
+    answer_wider(qtbot, window, QMessageBox.StandardButton.Yes)
+    qtbot.waitUntil(lambda: server_exits(sim)[0] == [avg - 8 * TICK], timeout=5000)
+    qtbot.waitUntil(lambda: settled(window), timeout=5000)
+    assert not anchor.isVisible()
+
+
+def test_enter_in_a_manage_spin_box_applies_it_and_sends_no_move(qtbot, window, sim):
+    open_long(qtbot, window, sim)
+    manage = dialog(qtbot, window)
+    manage.activateWindow()
+    qtbot.waitUntil(manage.isActiveWindow)
+    distance = find(manage, "Trail distance")
+    distance.setFocus()
+    distance.lineEdit().selectAll()
+    qtbot.keyClicks(distance.lineEdit(), "12")
+    QTest.keyClick(distance, Qt.Key.Key_Return)
+    assert manage.rule().trail_ticks is None  # not on: the value waits for the box
+    assert manage.isVisible()
+    assert modifies(sim) == [] and settled(window)
+    assert "nothing" not in find(manage, "Stop note").text().lower()
+
+
+def test_a_brackets_stop_stays_in_reach_after_the_position_is_reduced_by_hand(
+    qtbot, window, sim, client
+):
+    qtbot.waitUntil(lambda: live(window), timeout=10000)
+    market_buy(qtbot, window, qty="2")
+    qtbot.waitUntil(
+        lambda: window._trade() is not None and bool(window._trade().stops), timeout=10000
+    )
+    [stop], _ = server_exits(sim)
+    # one contract sold by hand elsewhere: the bracket's stop still sells 2
+    client.send_order(
+        "/order/placeorder",
+        {
+            "accountId": window.account.id,
+            "accountSpec": window.account.name,
+            "action": "Sell",
+            "symbol": sim.front("ES"),
+            "orderQty": 1,
+            "orderType": "Market",
+            "isAutomated": False,
+        },
+    )
+    qtbot.waitUntil(lambda: held(sim)[0] == 1, timeout=5000)
+    qtbot.waitUntil(lambda: window._trade() is not None and window._trade().position.net == 1)
+    assert [s.stop_price for s in window._trade().stops] == [stop]
+    activate(qtbot, window)
+    press(window, Qt.Key.Key_Up, ALT)
+    qtbot.waitUntil(lambda: server_exits(sim)[0] == [stop + TICK], timeout=5000)
+    qtbot.waitUntil(lambda: settled(window), timeout=5000)
+
+
+def test_the_manage_window_names_the_contract_it_manages(qtbot, window, sim):
+    open_long(qtbot, window, sim)
+    manage = dialog(qtbot, window)
+    es = sim.front("ES")
+    assert es in manage.windowTitle()
+    assert find(manage, "Managed contract").text() == f"Managing {es}"
+    assert find(manage, "New stop price").text() == f"{server_exits(sim)[0][0]:.2f}"
+    assert Decimal(find(manage, "New stop price").text()) < window.trade_quote.bid
