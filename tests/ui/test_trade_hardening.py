@@ -114,3 +114,25 @@ def test_the_manage_window_names_the_contract_it_manages(qtbot, window, sim):
     assert find(manage, "Managed contract").text() == f"Managing {es}"
     assert find(manage, "New stop price").text() == f"{server_exits(sim)[0][0]:.2f}"
     assert Decimal(find(manage, "New stop price").text()) < window.trade_quote.bid
+
+
+def test_the_auto_stop_says_it_waits_while_another_contract_is_watched(qtbot, window, sim):
+    open_long(qtbot, window, sim)
+    manage = dialog(qtbot, window)
+    qtbot.mouseClick(find(manage, "Trail stop"), CLICK)
+    status = find(manage, "Auto stop status")
+    es = sim.front("ES")
+    assert f"for {es}: running" in status.text(), status.text()
+    contract = find(window, "Contract")
+    contract.setFocus()
+    contract.selectAll()
+    qtbot.keyClicks(contract, "NQ")
+    qtbot.keyClick(contract, Qt.Key.Key_Return)
+    qtbot.waitUntil(
+        lambda: window.contract is not None and window.contract.contract.name == sim.front("NQ"),
+        timeout=10000,
+    )
+    qtbot.waitUntil(lambda: window.trade_quote.bid is not None, timeout=5000)
+    qtbot.waitUntil(lambda: status.text().startswith("Waiting"), timeout=5000)
+    assert es in status.text() and find(manage, "Trail stop").isChecked()
+    assert sim.front("NQ") in manage.windowTitle()

@@ -128,7 +128,7 @@ class AutoStopRunner(QObject):
         self.live, self.why = live, why
         for auto in self.running.values():
             auto.set_live(live, why)
-        if changed and self.rule.active:
+        if changed and self.rule.active and not self.elsewhere:  # else it says it waits
             if live:
                 self._say(self._running_words())
             else:

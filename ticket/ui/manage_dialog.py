@@ -106,6 +106,9 @@ class ManageDialog(QDialog):
         layout = QVBoxLayout(self)
         self.contract_label = QLabel("No contract")
         self.contract_label.setAccessibleName("Managed contract")
+        bold = self.contract_label.font()
+        bold.setBold(True)
+        self.contract_label.setFont(bold)
         layout.addWidget(self.contract_label)
 
         exits = QGroupBox("Exits")
