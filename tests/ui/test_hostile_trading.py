@@ -88,11 +88,6 @@ def watch(qtbot, window, sim, product):
 # -- the auto stop --
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the trailing stop turned on for one trade goes on to trail another contract's "
-    "position when the trader switches the watched contract",
-)
 def test_a_trail_set_for_one_trade_does_not_move_another_contracts_stop(qtbot, window, sim, client):
     open_long(qtbot, window, sim)
     nq = sim.front("NQ")
@@ -130,11 +125,6 @@ def test_a_trail_set_for_one_trade_does_not_move_another_contracts_stop(qtbot, w
 # -- partial profit --
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the Manage window's chosen part is kept by position, so when an earlier part "
-    "fills the choice silently jumps to another order",
-)
 def test_the_chosen_part_stays_the_same_order_when_an_earlier_part_fills(
     qtbot, window, sim, client
 ):
@@ -162,11 +152,6 @@ def test_the_chosen_part_stays_the_same_order_when_an_earlier_part_fills(
 # -- re-anchoring --
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Re-anchor stays offered after the trader moved the stop to break-even, and a click "
-    "takes the stop back under the entry without the wider-stop question",
-)
 def test_re_anchor_after_break_even_never_widens_the_stop_unasked(qtbot, window, sim):
     qtbot.waitUntil(lambda: live(window), timeout=10000)
     qtbot.waitUntil(lambda: window.quote_bar.quote is not None)
@@ -274,11 +259,6 @@ def stop_sizes(sim):
         ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a stop moved while its entry is still filling is sent with the size it had then: "
-    "landing after the rest filled, it shrinks the stop back and leaves contracts unprotected",
-)
 def test_a_stop_moved_while_the_entry_fills_still_covers_the_whole_position(
     qtbot, window, sim, hold
 ):
@@ -306,11 +286,6 @@ def test_a_stop_moved_while_the_entry_fills_still_covers_the_whole_position(
 # -- the Manage window and the wider-stop question when things move under them --
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a stop price typed in Manage for one contract moves another contract's stop once "
-    "the watched contract changes: the window does not say which contract it manages",
-)
 def test_a_price_typed_for_one_contract_never_moves_another_contracts_stop(
     qtbot, window, sim, client
 ):
@@ -328,11 +303,6 @@ def test_a_price_typed_for_one_contract_never_moves_another_contracts_stop(
     assert working_stops(sim, mes) == [Decimal("5990.00")], "the MES stop moved to the ES price"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a wider-stop question answered Yes after the stop moved meanwhile sends the price "
-    "worked out before, taking the stop further away than asked and than the risk shown",
-)
 def test_a_wider_stop_answered_late_moves_one_tick_from_where_the_stop_is_now(
     qtbot, window, sim, client
 ):
@@ -367,11 +337,6 @@ def test_a_wider_stop_answered_late_moves_one_tick_from_where_the_stop_is_now(
 # -- the auto stop's settings typed while it runs --
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="typing 12 into Trail distance while the trail runs makes it trail 1 tick behind "
-    "the market after the first key: the next quote pulls the stop up to the market",
-)
 def test_typing_a_new_trail_distance_never_trails_at_the_digits_typed_so_far(qtbot, window, sim):
     _, avg = open_long(qtbot, window, sim)
     room_for_the_auto_stop(qtbot, window)
@@ -436,11 +401,6 @@ def test_a_short_that_wins_then_a_long_that_loses_read_with_the_right_signs(qtbo
 # -- the entry waiting to fill --
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Change entry in Manage sends any size with no fat-finger check and no card: a "
-    "waiting 1-lot becomes 100 contracts (ES allows 10) at one click",
-)
 def test_a_waiting_entrys_new_size_past_the_limits_is_refused_and_not_sent(qtbot, window, sim):
     limit_buy_below_the_market(qtbot, window, "5990.00")
     manage = dialog(qtbot, window)
@@ -456,11 +416,6 @@ def test_a_waiting_entrys_new_size_past_the_limits_is_refused_and_not_sent(qtbot
     assert not [r for r in modifies(sim) if r.body["orderQty"] == 100]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Change entry in Manage sends a price any distance from the market with no "
-    "fat-finger check: a buy limit 400 ticks above the market fills at once",
-)
 def test_a_waiting_entrys_new_price_past_the_limits_is_refused_and_not_sent(qtbot, window, sim):
     limit_buy_below_the_market(qtbot, window, "5990.00")
     manage = dialog(qtbot, window)
@@ -471,11 +426,6 @@ def test_a_waiting_entrys_new_price_past_the_limits_is_refused_and_not_sent(qtbo
     assert entry.price == Decimal("5990.00") and entry.filled == 0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a waiting entry moved up 20 ticks in Manage keeps its stop where it was: the risk "
-    "grows from 8 to 28 ticks a contract with nothing said or asked",
-)
 def test_a_waiting_entry_moved_keeps_its_planned_risk_or_asks(qtbot, window, sim):
     limit_buy_below_the_market(qtbot, window, "5990.00")
     _, legs = entry_on_server(sim)
@@ -548,11 +498,6 @@ def test_the_manage_window_open_while_the_position_closes_sends_nothing_more(
         assert not [o for o in sim.exchange.orders.values() if o.status is OrdStatus.WORKING]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the wider-stop question of a scale-out whose parts' stops differ prices the whole "
-    "position at the first part's stop: the risk it shows is less than the risk it makes",
-)
 def test_the_wider_stop_question_of_parts_with_their_own_stops_shows_the_whole_risk(
     qtbot, window, sim, client
 ):
@@ -638,11 +583,6 @@ def test_place_again_after_a_penalty_on_the_second_part_never_sends_the_first_ag
 # -- what counts as the position's exits --
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a working sell-stop entry with its own bracket (a stop-and-reverse) is taken for the "
-    "long's stop: Alt+Up and Alt+E move its trigger along with the stop",
-)
 def test_the_stop_keys_leave_an_entry_order_with_its_own_bracket_alone(qtbot, window, sim, client):
     _, avg = open_long(qtbot, window, sim)
     [stop], _ = server_exits(sim)
@@ -684,11 +624,6 @@ def test_the_stop_keys_leave_an_entry_order_with_its_own_bracket_alone(qtbot, wi
     assert trigger == reverse, f"the reversing entry's trigger moved to {trigger}"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="typing 12 into Break-even after while auto break-even runs arms it after 1 tick "
-    "on the first key: the stop jumps to break-even 11 ticks early",
-)
 def test_typing_a_break_even_trigger_never_arms_at_the_digits_typed_so_far(qtbot, window, sim):
     _, avg = open_long(qtbot, window, sim)
     room_for_the_auto_stop(qtbot, window)
@@ -710,11 +645,6 @@ def test_typing_a_break_even_trigger_never_arms_at_the_digits_typed_so_far(qtbot
     assert server_exits(sim)[0] == [stop], "the stop went to break-even 3 ticks in profit"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a glance at another contract switches the open trade's trailing stop off, with "
-    "nothing said in the window: back on the trade, the stop no longer trails",
-)
 def test_a_glance_at_another_contract_leaves_the_trades_trail_on(qtbot, window, sim):
     _, avg = open_long(qtbot, window, sim)
     room_for_the_auto_stop(qtbot, window)
