@@ -821,3 +821,25 @@ def test_a_part_taken_now_shows_its_exit_on_its_own_row(qtbot, window, sim, clie
     qtbot.waitUntil(lambda: exit_of(second) not in (None, "–"), timeout=5000)
     assert exit_of(second) == f"{bid:.2f}", exit_of(second)
     assert exit_of(first) == "–", exit_of(first)  # its target and stop still work
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="a waiting entry moved with its exits still moves when its stop's move is refused: "
+    "the stop stays behind, the risk grows, and the window says only ENTRY CONFIRMED",
+)
+def test_a_waiting_entry_never_moves_without_its_stop(qtbot, window, sim):
+    from ticket.domain.orders import FailureReason
+
+    limit_buy_below_the_market(qtbot, window, "5990.00")
+    manage = dialog(qtbot, window)
+    # the first change to land (the stop's) is refused by the server
+    sim.faults.reject_next(
+        FailureReason.OTHER_EXECUTION_RELATED, "Risk check failed", path="/order/modifyorder"
+    )
+    type_into(qtbot, find(manage, "New entry price"), "5995.00")
+    qtbot.mouseClick(find(manage, "Change entry"), CLICK)
+    qtbot.waitUntil(lambda: settled(window), timeout=5000)
+    entry, legs = entry_on_server(sim)
+    [stop] = [leg.stop_price for leg in legs if leg.stop_price is not None]
+    assert entry.price - stop == 8 * TICK, f"entry {entry.price}, stop {stop}"
