@@ -136,3 +136,31 @@ def test_the_auto_stop_says_it_waits_while_another_contract_is_watched(qtbot, wi
     qtbot.waitUntil(lambda: status.text().startswith("Waiting"), timeout=5000)
     assert es in status.text() and find(manage, "Trail stop").isChecked()
     assert sim.front("NQ") in manage.windowTitle()
+
+
+def test_a_waiting_entry_refused_its_move_puts_its_moved_exits_back(qtbot, window, sim):
+    from ticket.domain.orders import FailureReason
+
+    from .test_trade_manage import entry_on_server, limit_buy_below_the_market
+
+    limit_buy_below_the_market(qtbot, window, "5990.00")
+    entry, legs = entry_on_server(sim)
+    before = {(str(leg.stop_price), str(leg.price)) for leg in legs}
+    modify = sim.routes["order/modifyorder"]
+
+    def refuse_the_entry(query, body):
+        if body.get("orderId") == entry.id:  # as Tradovate refuses a change: nothing changed
+            reason = FailureReason.OTHER_EXECUTION_RELATED.value
+            return 200, {"failureReason": reason, "failureText": "Risk check failed"}
+        return modify(query, body)
+
+    sim.routes["order/modifyorder"] = refuse_the_entry
+    manage = dialog(qtbot, window)
+    type_into(qtbot, find(manage, "New entry price"), "5992.00")
+    qtbot.mouseClick(find(manage, "Change entry"), CLICK)
+    qtbot.waitUntil(lambda: len(modifies(sim)) == 2 * len(legs) + 1, timeout=5000)
+    qtbot.waitUntil(lambda: settled(window), timeout=5000)
+    entry, legs = entry_on_server(sim)
+    assert entry.price == Decimal("5990.00")
+    assert {(str(leg.stop_price), str(leg.price)) for leg in legs} == before
+    assert "The entry was not moved" in find(manage, "Entry note").text()

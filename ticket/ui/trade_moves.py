@@ -57,6 +57,12 @@ COLOURS = {
     ModifyStatus.UNKNOWN: "error",
     ModifyStatus.BUSY: "warning",
 }
+NOT_MADE = (
+    ModifyStatus.REJECTED,
+    ModifyStatus.PENALISED,
+    ModifyStatus.NOT_SENT,
+    ModifyStatus.BUSY,
+)
 Moves = Sequence[tuple[OrderView, Decimal]]
 NOTE_OF = {"stop": "stop_note", "target": "target_note", "entry": "entry_note"}
 
@@ -455,20 +461,60 @@ class TradeMoves(WindowParts):
             return
         if shift:
             self._journal_write("entry_moved_with_exits", order_id=entry.id, shift=shift)
-        for leg in legs if shift else ():
+        entry_id, new_qty = entry.id, qty if qty != entry.qty else None  # else the size when sent
+        # the stop first, then the target, each once the one before is confirmed, the entry
+        # last: an entry never moves without its exits, and what moved goes back if a later
+        # step fails
+        steps = sorted(legs if shift else [], key=lambda leg: leg.order_type not in STOP_TYPES)
+        moved: list[OrderView] = []
+
+        def step(index: int) -> None:
+            if index == len(steps):
+                self._change_kind[entry_id] = "entry"
+                self.order_changes.change(
+                    entry_id,
+                    price=price if price is not None and not by_stop else None,
+                    stop_price=price if price is not None and by_stop else None,
+                    qty=new_qty,
+                    then=lambda outcome: entry_done(outcome),
+                )
+                return
+            leg = steps[index]
             self._change_kind[leg.id] = "stop" if leg.order_type in STOP_TYPES else "target"
+
+            def done(outcome: ModifyOutcome) -> None:
+                if outcome.status is ModifyStatus.CONFIRMED:
+                    moved.append(leg)
+                    step(index + 1)
+                else:
+                    put_back(f"its {self._change_kind[leg.id]} could not go with it")
+
             self.order_changes.change(
                 leg.id,
                 price=leg.price + shift if leg.price is not None else None,
                 stop_price=leg.stop_price + shift if leg.stop_price is not None else None,
+                then=done,
             )
-        self._change_kind[entry.id] = "entry"
-        self.order_changes.change(
-            entry.id,
-            price=price if price is not None and not by_stop else None,
-            stop_price=price if price is not None and by_stop else None,
-            qty=qty if qty != entry.qty else None,  # else the size it has when sent
-        )
+
+        def entry_done(outcome: ModifyOutcome) -> None:
+            # put back only where the entry surely stayed: an answer that was lost or a
+            # version not seen may hide an entry that moved
+            if outcome.status in NOT_MADE and moved:
+                put_back("the entry's own change did not go through")
+
+        def put_back(why: str) -> None:
+            for leg in moved:
+                self.order_changes.change(leg.id, price=leg.price, stop_price=leg.stop_price)
+            back = " Its exits already moved are being put back." if moved else ""
+            words = f"The entry was not moved: {why}.{back}"
+            self._journal_write("entry_move_stopped", order_id=entry_id, message=words)
+            self.manage_dialog.entry_note.setText(words)
+            self.outcome.setText(
+                f"{self.outcome.text()} <span style='color:{theme.text.warning}'>"
+                f"{plain(words)}</span>"
+            )
+
+        step(0)
 
     def _entry_legs(self, entry: OrderView) -> list[OrderView]:
         """The exits of a waiting entry's own bracket, as they are now."""
