@@ -757,11 +757,6 @@ qty = 5
 """
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Alt+1 pressed while the next contract resolves applies the previous product's "
-    "preset: the micro's 5 contracts and 12-tick stop land in an E-mini ticket",
-)
 def test_alt_1_pressed_while_the_next_contract_resolves_never_gives_it_the_last_ones_preset(
     qtbot, make_window, sim
 ):
@@ -784,6 +779,7 @@ def test_alt_1_pressed_while_the_next_contract_resolves_never_gives_it_the_last_
     )
     ticket = (find(window, "Quantity").value(), find(window, "Stop-loss distance").text())
     assert ticket != (5, "12"), "the MES preset went into the ES ticket: 5 E-minis"
+    assert "look the contract up first" in window.outcome.text()
 
 
 @pytest.mark.xfail(

@@ -117,6 +117,12 @@ class PresetFlow(WindowParts):
         """Alt+n, or a click on button n: the trader's choice, so a later contract of the same
         product keeps it rather than taking the default. A file edited meanwhile is read again
         first (a stat, a few microseconds): the preset applied is the one the file holds now."""
+        if self.session.resolving is not None or not self._symbol_matches_contract():
+            # the buttons are still the last contract's: its preset is not this one's
+            self.outcome.setText(
+                f"No preset applied: look the contract up first, then Alt+{number}."
+            )
+            return
         self._presets_changed_on_disk()
         preset = self.presets.book.button(self._preset_product, number)
         if preset is None:
