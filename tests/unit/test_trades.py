@@ -307,3 +307,41 @@ def test_the_replica_gives_each_order_as_placed_and_its_fees_when_they_come():
     assert rebuilt.fee(1000) == Decimal("4.13")
     replica.apply(props("fillFee", {"id": 1000}, event="Deleted"))
     assert replica.fee(1000) is None
+
+
+def test_a_scale_outs_part_taken_first_closes_its_own_entry_not_the_older_part():
+    """Two parts, each its own entry, stop and target; the second part's target fills first."""
+    parts = []
+    for entry_id, target in ((10, "6002.00"), (20, "6004.00")):
+        parts += [
+            order(entry_id, filled=1, avg_price=Decimal("6000.00"), timestamp=T0),
+            order(
+                entry_id + 1,
+                Action.SELL,
+                OrdStatus.WORKING,
+                order_type=OrderType.STOP,
+                stop_price=Decimal("5998.00"),
+                first_stop_price=Decimal("5998.00"),
+                parent_id=entry_id,
+            ),
+            order(
+                entry_id + 2,
+                Action.SELL,
+                OrdStatus.WORKING,
+                order_type=OrderType.LIMIT,
+                price=Decimal(target),
+                parent_id=entry_id,
+            ),
+        ]
+    fills = [
+        fill(1, 10, Action.BUY, 1, "6000.00", seconds=1),
+        fill(2, 20, Action.BUY, 1, "6000.00", seconds=2),
+        fill(3, 22, Action.SELL, 1, "6003.00", seconds=3),  # part 2 taken now, at the bid
+    ]
+    rows = {r.entry.id: r for r in trades(parts, fills, {1: ES})}
+    assert rows[20].exit_price == Decimal("6003.00") and rows[20].money == Decimal("150.00")
+    assert rows[10].closed == 0 and rows[10].exit_price is None and rows[10].money is None
+    # a flatten then closes what is left, first in first out
+    flat = [*fills, fill(4, 30, Action.SELL, 1, "5999.00", seconds=4)]
+    rows = {r.entry.id: r for r in trades([*parts, order(30, Action.SELL)], flat, {1: ES})}
+    assert rows[10].exit_orders == (30,) and rows[10].money == Decimal("-50.00")

@@ -605,7 +605,12 @@ class AccountReplica:
 
     def executions(self, contract_id: int) -> list[Execution]:
         """One contract's fills as the trade rows read them."""
-        return [execution(fill) for fill in self.fills_of_contract(contract_id)]
+        return [self.execution_of(fill) for fill in self.fills_of_contract(contract_id)]
+
+    def execution_of(self, fill: Fill) -> Execution:
+        """A fill as the trade rows read it, with the entry its order is a leg of."""
+        view = self._views.get(fill.order_id)
+        return execution(fill, view.parent_id if view is not None else None)
 
     def legs_of(self, entry_id: int) -> list[int]:
         """The ids of the orders whose parent is this one."""
@@ -658,7 +663,7 @@ class AccountReplica:
         }
 
 
-def execution(fill: Fill) -> Execution:
+def execution(fill: Fill, entry_id: int | None = None) -> Execution:
     return Execution(
         id=fill.id,
         order_id=fill.order_id,
@@ -668,6 +673,7 @@ def execution(fill: Fill) -> Execution:
         qty=fill.qty,
         price=fill.price,
         active=fill.active,
+        entry_id=entry_id,
     )
 
 

@@ -1,12 +1,15 @@
 """The day's orders as trades: one row per entry order, with its legs, its fills, the fills that
 closed it and what that realised, in money and in R.
 
-A position is opened and closed by fills, whatever order they belong to, so the fills of each
-contract are matched first in, first out (in time order; an inactive fill counts for nothing).
-What a matched pair realises belongs to the row of the order that opened it: a bracket's target
-filling closes its entry's lots on the entry's own row, a flatten's fill closes the lots of
-whichever entries were open. The closing order keeps a row of its own that names what it
-closed, and shows no P&L, so the rows add up to the account's realised total.
+A position is opened and closed by fills, whatever order they belong to. A bracket leg's fill
+closes its own entry's lots first (a scale-out's part taken closes that part, not the part
+opened before it); every other fill, and what a leg's fill has left over, is matched first in,
+first out (in time order; an inactive fill counts for nothing). What a matched pair realises
+belongs to the row of the order that opened it: a bracket's target filling closes its entry's
+lots on the entry's own row, a flatten's fill closes the lots of whichever entries were open.
+The closing order keeps a row of its own that names what it closed, and shows no P&L, so once a
+contract is flat its rows add up to the account's realised total (while a position is open the
+rows may value its lots differently from the account's first in, first out).
 
 R is the realised move against the stop distance the entry was placed with: the average entry
 fill to the stop leg's first price (a stop moved later, to break-even say, does not change what
@@ -26,7 +29,7 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
 
@@ -71,6 +74,7 @@ class Execution:
     qty: int
     price: Decimal
     active: bool = True
+    entry_id: int | None = None  # the entry its order is a leg of: that entry's lots go first
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,8 +108,9 @@ def _time_order(fill: Execution) -> tuple[datetime, int]:
 
 
 class Book:
-    """One contract's fills matched first in, first out, in time order (ties by fill id), kept
-    current as fills arrive. Mutable state on one thread, like the replica it is read from."""
+    """One contract's fills matched in time order (ties by fill id), a leg's fill to its own
+    entry's lots first and otherwise first in, first out, kept current as fills arrive. Mutable
+    state on one thread, like the replica it is read from."""
 
     def __init__(self, contract_id: int, fills: Iterable[Execution] = ()) -> None:
         self.contract_id = contract_id
@@ -138,8 +143,9 @@ class Book:
         if not fill.active or fill.qty <= 0:
             return touched
         left = fill.qty
-        while left and self._lots and self._lots[0].side is not fill.action:
-            lot = self._lots[0]
+        for lot in self._closing_order(fill):
+            if not left:
+                break
             take = min(lot.qty, left)
             match = Match(
                 contract_id=self.contract_id,
@@ -157,11 +163,19 @@ class Book:
             left -= take
             lot.qty -= take
             if not lot.qty:
-                self._lots.popleft()
+                self._lots.remove(lot)
         if left:
             self._lots.append(_Lot(fill.order_id, fill.price, left, fill.action))
         self.net += fill.qty * fill.action.sign
         return touched
+
+    def _closing_order(self, fill: Execution) -> list[_Lot]:
+        """The open lots this fill closes, in turn: its own entry's first when it is a leg."""
+        lots = [lot for lot in self._lots if lot.side is not fill.action]
+        if fill.entry_id is None:
+            return lots
+        own = [lot for lot in lots if lot.order_id == fill.entry_id]
+        return own + [lot for lot in lots if lot.order_id != fill.entry_id]
 
     def opened_by(self, order_ids: Iterable[int]) -> list[Match]:
         return [m for i in order_ids for m in self._opened.get(i, ())]
@@ -309,7 +323,13 @@ def trades(
     """Every row, newest entry first. `positions` (contract id -> net position) marks the
     contracts whose fills do not add up to their position; without it every book is trusted."""
     held = {o.id: o for o in orders}
-    fills = list(fills)
+    # a leg's fills close its own entry first: say which entry, where the caller did not
+    fills = [
+        f
+        if f.entry_id is not None or (o := held.get(f.order_id)) is None or o.parent_id is None
+        else replace(f, entry_id=o.parent_id)
+        for f in fills
+    ]
     by_contract = books(fills)
     fills_of: dict[int, list[Execution]] = {}
     for fill in fills:

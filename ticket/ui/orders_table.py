@@ -36,7 +36,7 @@ from ticket.broker.contracts import ResolvedContract, instrument_from_product
 from ticket.broker.errors import describe_error
 from ticket.broker.monitor import CancelReport, cancel_bracket
 from ticket.broker.orders import Outcome
-from ticket.broker.replica import AccountReplica, Change, execution
+from ticket.broker.replica import AccountReplica, Change
 from ticket.domain.draft import Evaluation
 from ticket.domain.instruments import Instrument
 from ticket.domain.orders import PlaceOsoRequest
@@ -266,7 +266,7 @@ class OrdersTable(QTableView):
             if book is None or fill.contract_id in again:
                 touched.add(fill.order_id)  # matched when its contract's book is next made
                 continue
-            added = book.add(execution(fill))
+            added = book.add(replica.execution_of(fill))
             if added is None:
                 again.add(fill.contract_id)
             else:
@@ -353,7 +353,7 @@ class OrdersTable(QTableView):
         known = self.model_.instruments.get(entry.contract_id)
         own, fees = [], None  # a row's own fills are read only for their fees
         if replica.has_fees:
-            own = [execution(f) for o in (entry, *legs) for f in replica.fills_of(o.id)]
+            own = [replica.execution_of(f) for o in (entry, *legs) for f in replica.fills_of(o.id)]
             fees = {f.id: fee for f in own if (fee := replica.fee(f.id)) is not None}
         return trade(
             entry,
