@@ -1,5 +1,5 @@
 """Changing the open trade's orders from the window: the exits one tick, to break-even or to a
-price, one part's target (partial profit), and the entry waiting to fill.
+price, and one part's target (partial profit). The entry waiting to fill is `entry_changes`.
 
 Every change is judged by the domain first (`ticket.domain.exit_moves`: a stop on the losing
 side of the market, a target on the winning side, both on the grid; the message at the control
@@ -24,10 +24,7 @@ from ticket.domain.exit_moves import (
     ExitKind,
     ExitMove,
     MoveCheck,
-    MoveField,
     break_even_price,
-    check_entry_change,
-    check_entry_limits,
     check_exit_move,
     nudge,
     stops_risk,
@@ -36,7 +33,7 @@ from ticket.domain.exit_moves import (
 from ticket.domain.instruments import Instrument
 from ticket.domain.pnl import Quote
 from ticket.domain.prices import PriceError
-from ticket.domain.protection import STOP_TYPES, OrderView
+from ticket.domain.protection import OrderView
 from ticket.services import Environment
 from ticket.ui import theme
 from ticket.ui.auto_stop_runner import AutoStopRunner
@@ -57,12 +54,6 @@ COLOURS = {
     ModifyStatus.UNKNOWN: "error",
     ModifyStatus.BUSY: "warning",
 }
-NOT_MADE = (
-    ModifyStatus.REJECTED,
-    ModifyStatus.PENALISED,
-    ModifyStatus.NOT_SENT,
-    ModifyStatus.BUSY,
-)
 Moves = Sequence[tuple[OrderView, Decimal]]
 NOTE_OF = {"stop": "stop_note", "target": "target_note", "entry": "entry_note"}
 
@@ -287,8 +278,13 @@ class TradeMoves(WindowParts):
         if not allowed:
             return
         if question and ask and (agreed is None or risk is None or risk > agreed):
+            asked_for = trade.contract_id
 
             def answered() -> None:
+                contract = self.contract
+                if contract is None or contract.contract.id != asked_for:
+                    self._refuse(what, "The watched contract changed while you were asked.", at)
+                    return
                 now = self._trade_or_say(what, at)
                 if now is not None:
                     self._move_exits(kind, now, plan, at, ask, agreed=risk, after=after)
@@ -410,132 +406,3 @@ class TradeMoves(WindowParts):
         self._journal_write("partial_profit", order_id=chosen.target.id, price=touch)
         self._exits_moved([chosen.target.id])
         self.order_changes.change(chosen.target.id, price=touch)
-
-    # -- the entry waiting to fill --
-
-    def _on_change_entry(self, text: str, qty: int) -> None:
-        instrument, entry = self._instrument(), self._waiting_entry()
-        self.manage_dialog.clear_notes()
-        if not self._managing_watched("entry"):
-            return
-        if entry is None or instrument is None or entry.order_type is None:
-            self._refuse("entry", "No entry is waiting to fill.")
-            return
-        price = None
-        if text.strip():
-            try:
-                price = instrument.price_format.parse(text)
-            except PriceError as exc:
-                self._refuse("entry", str(exc))
-                return
-        by_stop = entry.order_type.needs_stop_price and not entry.order_type.needs_price
-        now = entry.stop_price if by_stop else entry.price
-        problems = check_entry_change(price, qty, instrument, MoveField.ENTRY_PRICE)
-        # the entry's own exits go with it by the same distance: the risk and reward planned
-        # per contract stay as they were placed
-        shift = price - now if price is not None and now is not None else Decimal(0)
-        legs = self._entry_legs(entry)
-        stop = next((leg.stop_price for leg in legs if leg.order_type in STOP_TYPES), None)
-        planned = price if price is not None else now
-        if not problems and planned is not None:
-            problems = check_entry_limits(
-                entry.action,
-                planned,
-                qty,
-                stop + shift if stop is not None else None,
-                self.trade_quote.last,
-                self.vm.limits,
-                instrument,
-                MoveField.ENTRY_PRICE,
-            )
-        if problems:
-            at: QWidget = self.manage_dialog.entry_qty
-            if problems[0].field is MoveField.ENTRY_PRICE:
-                at = self.manage_dialog.entry_price
-            self._refuse("entry", problems[0].message, at)
-            return
-        busy = [o.id for o in (*legs, entry) if self.order_changes.in_flight(o.id)]
-        if busy:
-            self._change_kind[busy[0]] = "entry"
-            self._on_change_outcome(busy_outcome(busy[0]))
-            return
-        if shift:
-            self._journal_write("entry_moved_with_exits", order_id=entry.id, shift=shift)
-        entry_id, new_qty = entry.id, qty if qty != entry.qty else None  # else the size when sent
-        # the stop first, then the target, each once the one before is confirmed, the entry
-        # last: an entry never moves without its exits, and what moved goes back if a later
-        # step fails
-        steps = sorted(legs if shift else [], key=lambda leg: leg.order_type not in STOP_TYPES)
-        moved: list[OrderView] = []
-
-        def step(index: int) -> None:
-            if index == len(steps):
-                self._change_kind[entry_id] = "entry"
-                self.order_changes.change(
-                    entry_id,
-                    price=price if price is not None and not by_stop else None,
-                    stop_price=price if price is not None and by_stop else None,
-                    qty=new_qty,
-                    then=lambda outcome: entry_done(outcome),
-                )
-                return
-            leg = steps[index]
-            self._change_kind[leg.id] = "stop" if leg.order_type in STOP_TYPES else "target"
-
-            def done(outcome: ModifyOutcome) -> None:
-                if outcome.status is ModifyStatus.CONFIRMED:
-                    moved.append(leg)
-                    step(index + 1)
-                else:
-                    put_back(f"its {self._change_kind[leg.id]} could not go with it")
-
-            self.order_changes.change(
-                leg.id,
-                price=leg.price + shift if leg.price is not None else None,
-                stop_price=leg.stop_price + shift if leg.stop_price is not None else None,
-                then=done,
-            )
-
-        def entry_done(outcome: ModifyOutcome) -> None:
-            # put back only where the entry surely stayed: an answer that was lost or a
-            # version not seen may hide an entry that moved
-            if outcome.status in NOT_MADE and moved:
-                put_back("the entry's own change did not go through")
-
-        def put_back(why: str) -> None:
-            for leg in moved:
-                self.order_changes.change(leg.id, price=leg.price, stop_price=leg.stop_price)
-            back = " Its exits already moved are being put back." if moved else ""
-            words = f"The entry was not moved: {why}.{back}"
-            self._journal_write("entry_move_stopped", order_id=entry_id, message=words)
-            self.manage_dialog.entry_note.setText(words)
-            self.outcome.setText(
-                f"{self.outcome.text()} <span style='color:{theme.text.warning}'>"
-                f"{plain(words)}</span>"
-            )
-
-        step(0)
-
-    def _entry_legs(self, entry: OrderView) -> list[OrderView]:
-        """The exits of a waiting entry's own bracket, as they are now."""
-        replica = self.session.account_feed.replica
-        if replica is None:
-            return []
-        views = (replica.order(leg_id) for leg_id in replica.legs_of(entry.id))
-        return [v for v in views if v is not None and not v.status.is_final]
-
-    def _on_cancel_entry(self) -> None:
-        entry = self._waiting_entry()
-        if entry is None:
-            self._refuse("entry", "No entry is waiting to fill.")
-            return
-        for tracked in self.safety.tracked.values():
-            if tracked.entry_id == entry.id:
-                self._journal_write("cancel_entry", order_id=entry.id)
-                self.safety.cancel(tracked.cl_ord_id)
-                self.manage_dialog.entry_note.setText("Cancelling the entry and its exits…")
-                return
-        self._refuse(
-            "entry",
-            f"Order {entry.id} was not placed from this window: cancel it in Tradovate.",
-        )

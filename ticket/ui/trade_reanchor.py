@@ -11,8 +11,8 @@ from functools import partial
 from ticket.domain.exit_moves import ExitKind, reanchor
 from ticket.domain.orders import Action, OrdStatus
 from ticket.domain.protection import OrderView
+from ticket.ui.entry_changes import EntryChanges
 from ticket.ui.open_trade import OpenTrade
-from ticket.ui.trade_moves import TradeMoves
 
 
 class _Plan:
@@ -31,7 +31,7 @@ class _Plan:
         self.used = False  # re-anchored once: not offered again
 
 
-class Reanchor(TradeMoves):
+class Reanchor(EntryChanges):
     _plans: dict[int, _Plan]  # market entries placed here, by entry id
     _anchor_for: int | None  # the entry whose re-anchor is offered
 
