@@ -120,7 +120,9 @@ class EntryChanges(TradeMoves):
 
         def put_back(why: str) -> None:
             for leg in moved:
-                self.order_changes.change(leg.id, price=leg.price, stop_price=leg.stop_price)
+                self.order_changes.change(
+                    leg.id, price=leg.price, stop_price=leg.stop_price, automated=True
+                )
             back = " Its exits already moved are being put back." if moved else ""
             words = f"The entry was not moved: {why}.{back}"
             self._journal_write("entry_move_stopped", order_id=entry_id, message=words)

@@ -170,7 +170,8 @@ class OrderChanges(QObject):
             return
         if entry.filled > view.qty:
             self.record("modify_size_restored", {"order_id": order_id, "qty": entry.filled})
-            self.change(order_id, qty=entry.filled, then=self._keeping_size(None))
+            # made by the program, not asked by a person (tradovate-api.md 3)
+            self.change(order_id, qty=entry.filled, automated=True)
 
     def _now(self, outcome: ModifyOutcome, then: Done | None) -> ModifyOutcome:
         self.outcome.emit(outcome)
