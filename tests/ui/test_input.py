@@ -1,6 +1,8 @@
 """What a trader types arrives as typed: a quantity past any limit, treasury notations, and an
 exit whose unit is switched, which stays where it was."""
 
+from decimal import Decimal
+
 from PySide6.QtCore import Qt
 
 from .conftest import find
@@ -53,6 +55,12 @@ def test_stepping_through_the_units_before_any_price_loses_nothing(qtbot, window
 
 def test_treasury_prices_are_typed_in_any_notation_and_refused_in_32nds(qtbot, make_window, sim):
     window = make_window(symbol="ZN")
+    # the market a point above what is typed: a buy limit there is no "through the market"
+    sim.set_price(sim.front("ZN"), "111.5")
+    qtbot.waitUntil(
+        lambda: window.vm.last_price is not None and window.vm.last_price > Decimal("111"),
+        timeout=10000,
+    )
     price = find(window, "Limit price")
     note = window.entry.notes["entry.price"]
     for typed in ("110-165", "110'16+", "110'16.5"):
