@@ -164,3 +164,32 @@ def test_a_waiting_entry_refused_its_move_puts_its_moved_exits_back(qtbot, windo
     assert entry.price == Decimal("5990.00")
     assert {(str(leg.stop_price), str(leg.price)) for leg in legs} == before
     assert "The entry was not moved" in find(manage, "Entry note").text()
+
+
+def test_a_chosen_part_that_fills_leaves_no_other_part_chosen_in_its_place(
+    qtbot, window, sim, client
+):
+    from .test_hostile_trading import bracket
+
+    qtbot.waitUntil(lambda: live(window), timeout=10000)
+    qtbot.waitUntil(lambda: window.quote_bar.quote is not None)
+    es = sim.front("ES")
+    with sim.exchange.lock:
+        bid, _, _ = sim.exchange.quote(sim.catalog.front("ES"))
+    for ticks in (4, 8, 12):
+        bracket(client, window.account.id, es, str(bid - 8 * TICK), str(bid + ticks * TICK))
+    qtbot.waitUntil(
+        lambda: window._trade() is not None and len(window._trade().targets) == 3, timeout=10000
+    )
+    manage = dialog(qtbot, window)
+    parts = find(manage, "Target part")
+    parts.setCurrentIndex(0)
+    sim.set_price(es, str(bid + 5 * TICK))  # the chosen first part's target fills
+    qtbot.waitUntil(lambda: len(window._trade().targets) == 2, timeout=5000)
+    qtbot.waitUntil(lambda: "no longer working" in parts.currentText())
+    sent = len(modifies(sim))
+    qtbot.mouseClick(find(manage, "Take part now"), CLICK)
+    assert "pick the part again" in find(manage, "Target note").text()
+    assert len(modifies(sim)) == sent and settled(window)
+    parts.setCurrentIndex(parts.findText(f"{bid + 12 * TICK:.2f}", Qt.MatchFlag.MatchContains))
+    assert f"{bid + 12 * TICK:.2f}" in parts.currentText()

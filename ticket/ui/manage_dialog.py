@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 from ticket.domain.trailing import AutoStopRule
 
 QuoteSide = str  # "bid", "ask" or "last"
+NO_PART = 0  # the part chosen is gone: no order has this id
 
 
 class SettledSpin(QSpinBox):
@@ -262,7 +263,8 @@ class ManageDialog(QDialog):
         return row
 
     def part(self) -> int:
-        """The target part chosen: its target's order id, or -1 for every target."""
+        """The target part chosen: its target's order id, -1 for every target (one bracket),
+        or NO_PART when the one chosen has gone."""
         data = self.target_part.currentData()
         return int(data) if data is not None else -1
 
@@ -274,9 +276,14 @@ class ManageDialog(QDialog):
         self.target_part.blockSignals(True)
         self.target_part.clear()
         if len(parts) > 1:
+            ids = [order_id for _, order_id in parts]
+            if chosen == NO_PART or (chosen > 0 and chosen not in ids):
+                # the part chosen has gone (filled or cancelled): nothing is taken or moved
+                # until the trader picks again, rather than the next part in its place
+                self.target_part.addItem("Pick a part: the one chosen is no longer working", 0)
             for label, order_id in parts:
                 self.target_part.addItem(label, order_id)
-            index = self.target_part.findData(chosen)
+            index = self.target_part.findData(chosen if chosen in ids else NO_PART)
             self.target_part.setCurrentIndex(max(index, 0))
         else:
             self.target_part.addItem(labels[0] if labels else "–", -1 if labels else None)
