@@ -1,8 +1,9 @@
 """Auto break-even and trailing in the window: one `AutoStop` per working stop of the watched
 contract's position, fed on the GUI thread by the live quotes and the account replica, sending
 through the window's `OrderChanges` (so a person's change and an automated one share the
-single flight of each order). Off by default, for one trade: when the position goes flat it
-switches itself off."""
+single flight of each order). Off by default, for one trade: the rule belongs to the contract
+it was turned on for, waits (saying so) while another contract is watched, and switches itself
+off when that position goes flat."""
 
 from __future__ import annotations
 

@@ -1,6 +1,7 @@
 """Managing the open trade from the window: the position strip and, beside it, the controls of
 the watched contract's trade (`exit_controls`), the Manage window (`manage_dialog`), the changes
-they ask for (`trade_moves`, `trade_reanchor`) and the auto stop (`auto_stop_runner`)."""
+they ask for (`trade_moves`, `entry_changes`, `trade_reanchor`) and the auto stop
+(`auto_stop_runner`)."""
 
 from __future__ import annotations
 
