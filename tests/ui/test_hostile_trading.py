@@ -814,11 +814,6 @@ def test_a_part_taken_now_shows_its_exit_on_its_own_row(qtbot, window, sim, clie
     assert exit_of(first) in ("", "–"), exit_of(first)  # its target and stop still work
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a waiting entry moved with its exits still moves when its stop's move is refused: "
-    "the stop stays behind, the risk grows, and the window says only ENTRY CONFIRMED",
-)
 def test_a_waiting_entry_never_moves_without_its_stop(qtbot, window, sim):
     from ticket.domain.orders import FailureReason
 

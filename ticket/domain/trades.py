@@ -177,6 +177,10 @@ class Book:
         own = [lot for lot in lots if lot.order_id == fill.entry_id]
         return own + [lot for lot in lots if lot.order_id != fill.entry_id]
 
+    def taken(self, fill_id: int) -> Execution | None:
+        """The fill as this book matched it, if it has."""
+        return self._seen.get(fill_id)
+
     def opened_by(self, order_ids: Iterable[int]) -> list[Match]:
         return [m for i in order_ids for m in self._opened.get(i, ())]
 

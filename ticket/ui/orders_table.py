@@ -19,6 +19,7 @@ server's state then (`ticket.broker.monitor.cancel_bracket`).
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable, Set
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -242,8 +243,9 @@ class OrdersTable(QTableView):
             self.rebuild()
             return
         touched = set(change.orders)
-        if change.fills:
-            touched |= self._follow_fills(replica, change)
+        relinked = self._legs_matched_unlinked(replica, change.orders)
+        if change.fills or relinked:
+            touched |= self._follow_fills(replica, change, relinked)
         for contract_id in change.positions | (change.contracts if change.fills else set()):
             book = self._books.get(contract_id)
             if book is None:
@@ -255,12 +257,32 @@ class OrdersTable(QTableView):
         for entry_id in {self._entry_of(replica, i) for i in touched}:
             self._update(replica, entry_id)
 
-    def _follow_fills(self, replica: AccountReplica, change: Change) -> set[int]:
+    def _legs_matched_unlinked(self, replica: AccountReplica, order_ids: Iterable[int]) -> set[int]:
+        """Contracts whose book took a leg's fills before the leg's order told its entry (the
+        fill's event came first): matched again, so the leg closes its own entry's lots."""
+        stale: set[int] = set()
+        for order_id in order_ids:
+            view = replica.order(order_id)
+            book = self._books.get(view.contract_id) if view is not None else None
+            if view is None or view.parent_id is None or book is None:
+                continue
+            for fill in replica.fills_of(order_id):
+                taken = book.taken(fill.id)
+                if taken is not None and taken.entry_id != view.parent_id:
+                    stale.add(view.contract_id)
+                    break
+        return stale
+
+    def _follow_fills(
+        self, replica: AccountReplica, change: Change, relinked: Set[int] = frozenset()
+    ) -> set[int]:
         """Match the new fills; the orders whose matches changed. A fill later than those held
-        is matched in place; an earlier, changed or removed one has its contract matched again."""
+        is matched in place; an earlier, changed or removed one has its contract matched again,
+        and so has a contract in `relinked`."""
         touched: set[int] = set()
         fresh = [f for i in change.fills if (f := replica.fill(i)) is not None]
         again = set(change.contracts) if len(fresh) < len(change.fills) else set()
+        again |= relinked
         for fill in sorted(fresh, key=lambda f: (f.timestamp, f.id)):
             book = self._books.get(fill.contract_id)
             if book is None or fill.contract_id in again:
