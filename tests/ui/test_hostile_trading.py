@@ -1,11 +1,10 @@
 """The trade-management, scale-out, presets and today's-orders parts of the window driven as a
 fast, careless or unlucky trader would, against the simulator over real HTTP and WebSockets.
-A test marked xfail(strict) shows a fault that costs a trader money or trust: it passes once
-the fault is fixed, and the mark then has to go."""
+Each test here began as a fault that costs a trader money or trust; a new one found is marked
+xfail(strict) until it is fixed."""
 
 from decimal import Decimal
 
-import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 
