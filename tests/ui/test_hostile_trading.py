@@ -34,6 +34,7 @@ from .test_trade_manage import (
     entry_on_server,
     limit_buy_below_the_market,
     room_for_the_auto_stop,
+    two_parts,
 )
 from .test_window import PLACE, choose, click_place, confirm_with_enter, type_into
 
@@ -828,3 +829,25 @@ def test_a_waiting_entry_never_moves_without_its_stop(qtbot, window, sim):
     entry, legs = entry_on_server(sim)
     [stop] = [leg.stop_price for leg in legs if leg.stop_price is not None]
     assert entry.price - stop == 8 * TICK, f"entry {entry.price}, stop {stop}"
+
+
+def test_take_part_now_on_a_stale_quote_is_refused_and_nothing_sent(qtbot, window, sim, client):
+    """An old bid may stand above the market now: the part's target would wait there unfilled
+    while the window said it was taken."""
+    from ticket.broker.marketdata import STALE_SECONDS
+
+    qtbot.waitUntil(lambda: live(window), timeout=10000)
+    qtbot.waitUntil(lambda: window.quote_bar.quote is not None)
+    two_parts(sim, client, window.account.id)
+    qtbot.waitUntil(
+        lambda: window._trade() is not None and len(window._trade().targets) == 2, timeout=10000
+    )
+    sim.market_data.stall = True  # the feed stays open and sends nothing
+    quote = window.quote_bar
+    qtbot.waitUntil(lambda: quote.quote.age() > STALE_SECONDS, timeout=STALE_SECONDS * 3000)
+    manage = dialog(qtbot, window)
+    sent = len(modifies(sim))
+    qtbot.mouseClick(find(manage, "Take part now"), CLICK)
+    assert len(modifies(sim)) == sent
+    assert "no live bid" in window.outcome.text() and "s old" in window.outcome.text()
+    assert held(sim)[0] == 2

@@ -19,6 +19,7 @@ from decimal import Decimal
 
 from PySide6.QtWidgets import QMessageBox, QToolTip, QWidget
 
+from ticket.broker.marketdata import STALE_SECONDS
 from ticket.broker.modify import ModifyOutcome, ModifyStatus, busy_outcome
 from ticket.domain.exit_moves import (
     ExitKind,
@@ -399,8 +400,15 @@ class TradeMoves(WindowParts):
             return
         long = trade.position.net > 0
         touch = self.trade_quote.bid if long else self.trade_quote.ask
+        side = "bid" if long else "ask"
         if touch is None:
-            self._refuse("target", f"No live {'bid' if long else 'ask'} to take the part at.")
+            self._refuse("target", f"No live {side} to take the part at.")
+            return
+        live = self.quote_bar.quote
+        if live is None or live.age() > STALE_SECONDS:
+            # an old bid may be above the market now: the target would wait there, unfilled
+            age = f"{live.age():.0f} s old" if live is not None else "missing"
+            self._refuse("target", f"The quote is {age}: no live {side} to take the part at.")
             return
         self._change_kind[chosen.target.id] = "target"
         self._journal_write("partial_profit", order_id=chosen.target.id, price=touch)
