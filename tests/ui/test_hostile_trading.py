@@ -57,6 +57,29 @@ def bracket(client, account_id, symbol, stop, target, qty=1, action=Action.BUY):
     )
 
 
+def es_parts(qtbot, window, sim, client, targets, stops=None):
+    """One ES bracket per part, bought at the market beside the window, each its own stop (8
+    ticks under the bid unless `stops` says) and target (`targets` ticks over it); the bid
+    they were set from, once the window holds every part."""
+    qtbot.waitUntil(lambda: live(window), timeout=10000)
+    qtbot.waitUntil(lambda: window.quote_bar.quote is not None)
+    es = sim.front("ES")
+    with sim.exchange.lock:
+        bid, _, _ = sim.exchange.quote(sim.catalog.front("ES"))
+    for n, ticks in enumerate(targets):
+        stop = stops[n] if stops else bid - 8 * TICK
+        bracket(client, window.account.id, es, str(stop), str(bid + ticks * TICK))
+    qtbot.waitUntil(
+        lambda: (
+            window._trade() is not None
+            and len(window._trade().targets) == len(targets)
+            and len(window._trade().stops) == len(targets)
+        ),
+        timeout=10000,
+    )
+    return bid
+
+
 def working_stops(sim, symbol):
     with sim.exchange.lock:
         return sorted(
@@ -128,16 +151,8 @@ def test_a_trail_set_for_one_trade_does_not_move_another_contracts_stop(qtbot, w
 def test_the_chosen_part_stays_the_same_order_when_an_earlier_part_fills(
     qtbot, window, sim, client
 ):
-    qtbot.waitUntil(lambda: live(window), timeout=10000)
-    qtbot.waitUntil(lambda: window.quote_bar.quote is not None)
     es = sim.front("ES")
-    with sim.exchange.lock:
-        bid, _, _ = sim.exchange.quote(sim.catalog.front("ES"))
-    for ticks in (4, 8, 12):
-        bracket(client, window.account.id, es, str(bid - 8 * TICK), str(bid + ticks * TICK))
-    qtbot.waitUntil(
-        lambda: window._trade() is not None and len(window._trade().targets) == 3, timeout=10000
-    )
+    bid = es_parts(qtbot, window, sim, client, (4, 8, 12))
     manage = dialog(qtbot, window)
     parts = find(manage, "Target part")
     third = f"{bid + 12 * TICK:.2f}"
@@ -470,16 +485,8 @@ def test_a_change_whose_stream_drops_on_the_way_is_confirmed_after_the_resync_ne
 def test_the_manage_window_open_while_the_position_closes_sends_nothing_more(
     qtbot, window, sim, client
 ):
-    qtbot.waitUntil(lambda: live(window), timeout=10000)
-    qtbot.waitUntil(lambda: window.quote_bar.quote is not None)
     es = sim.front("ES")
-    with sim.exchange.lock:
-        bid, _, _ = sim.exchange.quote(sim.catalog.front("ES"))
-    for ticks in (4, 8):
-        bracket(client, window.account.id, es, str(bid - 8 * TICK), str(bid + ticks * TICK))
-    qtbot.waitUntil(
-        lambda: window._trade() is not None and len(window._trade().targets) == 2, timeout=10000
-    )
+    bid = es_parts(qtbot, window, sim, client, (4, 8))
     manage = dialog(qtbot, window)
     find(manage, "Target part").setCurrentIndex(1)
     type_into(qtbot, find(manage, "New stop price"), f"{bid - 4 * TICK:.2f}")
@@ -501,17 +508,10 @@ def test_the_manage_window_open_while_the_position_closes_sends_nothing_more(
 def test_the_wider_stop_question_of_parts_with_their_own_stops_shows_the_whole_risk(
     qtbot, window, sim, client
 ):
-    qtbot.waitUntil(lambda: live(window), timeout=10000)
-    qtbot.waitUntil(lambda: window.quote_bar.quote is not None)
-    es = sim.front("ES")
     with sim.exchange.lock:
         bid, _, _ = sim.exchange.quote(sim.catalog.front("ES"))
     stops = (bid - 8 * TICK, bid - 24 * TICK)  # the runner's stop further away
-    for stop, ticks in zip(stops, (8, 16), strict=True):
-        bracket(client, window.account.id, es, str(stop), str(bid + ticks * TICK))
-    qtbot.waitUntil(
-        lambda: window._trade() is not None and len(window._trade().stops) == 2, timeout=10000
-    )
+    es_parts(qtbot, window, sim, client, (8, 16), stops)
     _, avg = held(sim)
     activate(qtbot, window)
     press(window, Qt.Key.Key_Down, ALT)
@@ -785,16 +785,7 @@ def test_alt_1_pressed_while_the_next_contract_resolves_never_gives_it_the_last_
 def test_a_part_taken_now_shows_its_exit_on_its_own_row(qtbot, window, sim, client):
     from ticket.ui.orders_model import EXIT, IDS
 
-    qtbot.waitUntil(lambda: live(window), timeout=10000)
-    qtbot.waitUntil(lambda: window.quote_bar.quote is not None)
-    es = sim.front("ES")
-    with sim.exchange.lock:
-        bid, _, _ = sim.exchange.quote(sim.catalog.front("ES"))
-    for ticks in (8, 16):
-        bracket(client, window.account.id, es, str(bid - 8 * TICK), str(bid + ticks * TICK))
-    qtbot.waitUntil(
-        lambda: window._trade() is not None and len(window._trade().targets) == 2, timeout=10000
-    )
+    bid = es_parts(qtbot, window, sim, client, (8, 16))
     with sim.exchange.lock:
         first, second = sorted(o.id for o in sim.exchange.orders.values() if o.parent_id is None)
     manage = dialog(qtbot, window)

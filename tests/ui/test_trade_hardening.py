@@ -169,18 +169,10 @@ def test_a_waiting_entry_refused_its_move_puts_its_moved_exits_back(qtbot, windo
 def test_a_chosen_part_that_fills_leaves_no_other_part_chosen_in_its_place(
     qtbot, window, sim, client
 ):
-    from .test_hostile_trading import bracket
+    from .test_hostile_trading import es_parts
 
-    qtbot.waitUntil(lambda: live(window), timeout=10000)
-    qtbot.waitUntil(lambda: window.quote_bar.quote is not None)
     es = sim.front("ES")
-    with sim.exchange.lock:
-        bid, _, _ = sim.exchange.quote(sim.catalog.front("ES"))
-    for ticks in (4, 8, 12):
-        bracket(client, window.account.id, es, str(bid - 8 * TICK), str(bid + ticks * TICK))
-    qtbot.waitUntil(
-        lambda: window._trade() is not None and len(window._trade().targets) == 3, timeout=10000
-    )
+    bid = es_parts(qtbot, window, sim, client, (4, 8, 12))
     manage = dialog(qtbot, window)
     parts = find(manage, "Target part")
     parts.setCurrentIndex(0)
