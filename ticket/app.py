@@ -10,11 +10,10 @@ import threading
 import time
 from collections.abc import Callable
 
-from PySide6.QtCore import QEvent, QObject, QSettings, QTimer
+from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtWidgets import QApplication
 
 from ticket import __version__
-from ticket.config import config_dir
 from ticket.credentials import KeyringStore
 from ticket.logs import setup_logging
 from ticket.services import (
@@ -26,6 +25,7 @@ from ticket.services import (
 )
 from ticket.sim.process import PracticeServer
 from ticket.ui.icon import app_icon
+from ticket.ui.startup_frame import StartupFrame, window_settings
 from ticket.ui.window import TicketWindow
 
 
@@ -36,13 +36,8 @@ def tune_runtime() -> None:
     sys.setswitchinterval(0.0005)
 
 
-def settings() -> QSettings:
-    """Window state only, in the config dir (platformdirs). Never a secret."""
-    return QSettings(str(config_dir() / "window.ini"), QSettings.Format.IniFormat)
-
-
 def build_window() -> TicketWindow:
-    return TicketWindow(settings(), store_factory=KeyringStore)
+    return TicketWindow(window_settings(), store_factory=KeyringStore)
 
 
 class PracticeOpener:
@@ -76,12 +71,15 @@ def main(
     quit_when_ready: bool = False,
     started: float | None = None,
     practice: PracticeServer | None = None,
+    frame: StartupFrame | None = None,
 ) -> int:
     opener = PracticeOpener(practice)  # owns `practice` from here: stopped however this ends
     try:
-        return _run(opener, env_name, api_url, quit_when_ready, started)
+        return _run(opener, env_name, api_url, quit_when_ready, started, frame)
     finally:
         opener.close()
+        if frame is not None:
+            frame.retire()
         gc.enable()  # if start-up ended before the first paint, which enables it
 
 
@@ -91,6 +89,7 @@ def _run(
     api_url: str | None,
     quit_when_ready: bool,
     started: float | None,
+    frame: StartupFrame | None,
 ) -> int:
     try:
         url = resolve_url(env_name, api_url)
@@ -132,9 +131,19 @@ def _run(
     # ready, then print the resident memory of this process and of the practice simulator's
     idle_s = float(os.environ.get("TICKET_STARTUP_PROBE") or 0) if quit_when_ready else 0.0
     watch = StartupWatch(
-        app, window, started or time.perf_counter(), connect, report=quit_when_ready, idle_s=idle_s
+        app,
+        window,
+        started or time.perf_counter(),
+        connect,
+        report=quit_when_ready,
+        idle_s=idle_s,
+        frame=frame,
     )
     window.installEventFilter(watch)
+    if frame is not None:
+        if frame.closed_by_trader:  # before the window was built: it is not shown
+            return 0
+        frame.hand_over_to(window)
     window.show()
     code = app.exec()
     return watch.result if quit_when_ready else code
@@ -164,9 +173,10 @@ class StartupWatch(QObject):
         *,
         report: bool,
         idle_s: float = 0.0,
+        frame: StartupFrame | None = None,
     ) -> None:
         super().__init__()
-        self.app, self.window, self.started = app, window, started
+        self.app, self.window, self.started, self.frame = app, window, started, frame
         self.connect_now, self.report, self.idle_s = connect, report, idle_s
         self.marks: dict[str, float] = {}
         self.result = 1
@@ -182,10 +192,17 @@ class StartupWatch(QObject):
             QTimer.singleShot(0, self, self._go)
         return False
 
+    def _close_frame(self) -> None:
+        """The start-up frame goes once the window stands painted in its place."""
+        if self.frame is not None:
+            self.frame.retire()
+            self.frame = None
+
     def _go(self) -> None:
         if "connect_ms" in self.marks:
             return
         self.marks["connect_ms"] = self._elapsed_ms()
+        self._close_frame()
         gc.enable()  # off since `ticket.cli` began the window's imports
         self.connect_now()
         self._check()

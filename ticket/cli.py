@@ -128,7 +128,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--quit-when-ready",
         action="store_true",
-        help="start the window, print paint_ms and ready_ms once it is ready to trade, and exit",
+        help=(
+            "start the window, print frame_ms, paint_ms and ready_ms (from the process's start)"
+            " as each happens, and exit once it is ready to trade"
+        ),
     )
     parser.add_argument(
         "--self-test",
@@ -372,6 +375,11 @@ def main(argv: Sequence[str] | None = None, stdin: TextIO | None = None) -> int:
     if args.command is None:
         practice = _practice_server(args)  # before the window's imports: it boots meanwhile
         gc.disable()  # until the first paint (ticket.app.StartupWatch): see there why
+        from ticket.ui.startup_frame import show_frame
+
+        frame = show_frame()  # Qt alone: on the screen before the ticket is imported
+        if args.quit_when_ready and frame.painted_at is not None:
+            print(f"frame_ms {(frame.painted_at - STARTED) * 1000:.0f}", flush=True)
         from ticket.app import main as run_window
 
         return run_window(
@@ -380,6 +388,7 @@ def main(argv: Sequence[str] | None = None, stdin: TextIO | None = None) -> int:
             quit_when_ready=args.quit_when_ready,
             started=STARTED,
             practice=practice,
+            frame=frame,
         )
     if args.command == "sim":
         return _run_sim(args)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import stat
 import tempfile
-import uuid
 from pathlib import Path
 
 import platformdirs
@@ -37,6 +36,8 @@ def device_id() -> str:
         existing = ""
     if existing:
         return existing
+    import uuid  # not at import: the start-up frame reads this module's paths
+
     new = str(uuid.uuid4())
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(new + "\n")

@@ -42,7 +42,7 @@ def _until_none_left(marker: str, timeout: float = 10.0) -> list[int]:
     return left
 
 
-def test_quit_when_ready_reports_paint_then_ready_and_exits_0(tmp_path):
+def test_quit_when_ready_reports_frame_paint_then_ready_and_exits_0(tmp_path):
     env = _environment(tmp_path)
     done = subprocess.run(
         [sys.executable, "-m", "ticket", "--quit-when-ready"],
@@ -52,10 +52,10 @@ def test_quit_when_ready_reports_paint_then_ready_and_exits_0(tmp_path):
         timeout=60,
     )
     assert done.returncode == 0, done.stderr
-    match = re.fullmatch(r"paint_ms (\d+)\nready_ms (\d+)\n", done.stdout)
+    match = re.fullmatch(r"frame_ms (\d+)\npaint_ms (\d+)\nready_ms (\d+)\n", done.stdout)
     assert match, done.stdout
-    paint, ready = (int(g) for g in match.groups())
-    assert 0 < paint <= ready
+    frame, paint, ready = (int(g) for g in match.groups())
+    assert 0 < frame <= paint <= ready
     assert "Traceback" not in done.stderr
     assert _until_none_left(env["TICKET_CONFIG_DIR"]) == []
 
@@ -71,8 +71,8 @@ def test_the_practice_simulator_ends_when_the_window_is_killed(tmp_path):
     )
     try:
         assert window.stdout is not None
-        lines = [window.stdout.readline(), window.stdout.readline()]
-        assert lines[1].startswith("ready_ms"), lines
+        lines = [window.stdout.readline() for _ in range(3)]
+        assert lines[2].startswith("ready_ms"), lines
         started = _processes_started_with(env["TICKET_CONFIG_DIR"])
         assert window.pid in started and len(started) == 2  # the window and its simulator
     finally:

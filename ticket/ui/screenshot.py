@@ -18,12 +18,12 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
 from ticket import presets_file
-from ticket.app import settings
 from ticket.broker.client import TradovateClient
 from ticket.broker.models import LiquidatePositionRequest
 from ticket.domain.orders import Action, OrderType, PlaceOrderRequest
 from ticket.domain.ticket import DistanceUnit
 from ticket.ui.icon import app_icon
+from ticket.ui.startup_frame import window_settings
 from ticket.ui.window import TicketWindow
 
 PRESETS = """\
@@ -68,11 +68,11 @@ def main(path: str, appearance: str = "light", scene: str = "ticket") -> int:
         presets_path.parent.mkdir(parents=True, exist_ok=True)
         presets_path.write_text(PRESETS, encoding="utf-8")
     app.setWindowIcon(app_icon())
-    window_settings = settings()
-    window_settings.setValue("appearance", appearance)
+    settings = window_settings()
+    settings.setValue("appearance", appearance)
     if scene == "trade":  # a trader past the first run: the orders table has the room
-        window_settings.setValue("hint/dismissed", True)
-    window = TicketWindow(window_settings)
+        settings.setValue("hint/dismissed", True)
+    window = TicketWindow(settings)
     window.resize(940, 700)
     window.show()
     window.start(None)

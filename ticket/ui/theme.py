@@ -7,11 +7,16 @@ checked by a test), and fills, strong colours under white text, which read the s
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-from PySide6.QtCore import QObject, Qt, Signal
+# `Qt` is not imported here: its first use costs about 15 ms, which the start-up frame
+# (startup_frame.py) paints without
+from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QColor, QGuiApplication, QPalette
 from PySide6.QtWidgets import QApplication
+
+if TYPE_CHECKING:
+    from PySide6.QtCore import Qt
 
 Choice = Literal["system", "light", "dark"]
 CHOICES: tuple[Choice, ...] = ("system", "light", "dark")
@@ -85,16 +90,22 @@ class Theme(QObject):
         if not isinstance(app, QApplication):
             return
         if self.choice == "system":
+            from PySide6.QtCore import Qt
+
             dark = QGuiApplication.styleHints().colorScheme() == Qt.ColorScheme.Dark
         else:
             dark = self.choice == "dark"
         self.dark = dark
-        app.setStyle("Fusion")
-        app.setPalette(dark_palette() if dark else app.style().standardPalette())
+        paint_app(app, dark)
         chosen = DARK if dark else LIGHT
         for f in fields(TextColours):
             setattr(text, f.name, getattr(chosen, f.name))
         self.changed.emit()
+
+
+def paint_app(app: QApplication, dark: bool) -> None:
+    app.setStyle("Fusion")
+    app.setPalette(dark_palette() if dark else app.style().standardPalette())
 
 
 def dark_palette() -> QPalette:

@@ -30,6 +30,7 @@ from ticket.ui.safety import SafetyController, SafetyLinks
 from ticket.ui.session import SessionController
 from ticket.ui.session_bar import SessionBar
 from ticket.ui.settings_dialog import open_settings
+from ticket.ui.startup_frame import LAST_DARK_KEY
 from ticket.ui.theme import CHOICES, Theme
 from ticket.ui.trade_flow import TradeFlow
 from ticket.ui.viewmodel import TicketViewModel
@@ -69,6 +70,7 @@ class TicketWindow(
         self.theme = Theme(parent=self)
         self.theme.choice = next((c for c in CHOICES if c == saved), "system")
         self.theme.apply()  # before any widget reads a colour
+        settings.setValue(LAST_DARK_KEY, self.theme.dark)  # for the next start's first frame
         self.limits_report = limits_file.load()
         self.vm = TicketViewModel(self.limits_report.settings, parent=self)
         self.session = SessionController(self)
@@ -186,6 +188,7 @@ class TicketWindow(
 
     def restyle(self) -> None:
         """The scheme changed: redraw what holds colours of its own."""
+        self.settings.setValue(LAST_DARK_KEY, self.theme.dark)
         self.quote_bar.restyle()
         self.vm.refresh()  # notes, plan and Place take the new colours
         self.status_area.restyle()
