@@ -203,7 +203,11 @@ class StartupWatch(QObject):
             return
         self.marks["connect_ms"] = self._elapsed_ms()
         self._close_frame()
-        gc.enable()  # off since `ticket.cli` began the window's imports
+        # off since `ticket.cli` began the window's imports: what those made lives as long as
+        # the program, so it is frozen first, or the first collection would walk all of it
+        # (about 15 ms on the GUI thread, just as the connection starts)
+        gc.freeze()
+        gc.enable()
         self.connect_now()
         self._check()
 

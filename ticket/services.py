@@ -157,7 +157,9 @@ def open_connection(
         except BaseException:
             practice.stop()
             raise
-        client = TradovateClient(make_http_client(), base_url, device_id=device_id())
+        client = TradovateClient(
+            make_http_client(base_url=base_url), base_url, device_id=device_id()
+        )
         return Connection(
             client=client,
             environment=Environment.SIM,
@@ -179,7 +181,9 @@ def open_connection(
             store = KeyringSessions()
         except KeyringUnavailable as exc:
             unshared = str(exc)
-    client = TradovateClient(make_http_client(), url, device_id=device_id(), store=store)
+    client = TradovateClient(
+        make_http_client(base_url=url), url, device_id=device_id(), store=store
+    )
     environment = environment_of(url, simulator.base_url if simulator else None)
     return Connection(
         client=client,

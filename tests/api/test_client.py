@@ -168,3 +168,21 @@ def test_a_request_to_a_closed_port_is_not_sent(sim):
     client = TradovateClient(make_http_client(), "http://127.0.0.1:9/v1", device_id="d")
     with pytest.raises(errors.NotSent, match="nothing was sent"):
         client.sign_in(Credentials(username="sim", password=SecretStr("sim")))
+
+
+def test_certificates_are_checked_for_https_and_not_loaded_for_plain_http():
+    """Tradovate is reached over TLS with its certificate checked; the practice simulator on
+    127.0.0.1 speaks plain HTTP, where loading the trusted certificates would only cost
+    start-up."""
+    import ssl
+
+    def context(client):
+        return client._transport._pool._ssl_context
+
+    for checked in (make_http_client(), make_http_client(base_url="https://demo.example/v1")):
+        assert context(checked).verify_mode == ssl.CERT_REQUIRED
+        assert context(checked).check_hostname
+        assert context(checked).cert_store_stats()["x509_ca"] > 0
+    plain = context(make_http_client(base_url="http://127.0.0.1:9/v1"))
+    assert plain.verify_mode == ssl.CERT_NONE
+    assert plain.cert_store_stats()["x509_ca"] == 0
