@@ -228,6 +228,9 @@ class StartupWatch(QObject):
         missing = self._waiting_for()
         if not missing:
             self.marks["ready_ms"] = self._elapsed_ms()
+            # every event of the window would otherwise pass through this filter, in Python,
+            # for the life of the window, taking the GIL an order being sent needs
+            self.window.removeEventFilter(self)
             gc.freeze()
             if self.report:
                 print(f"ready_ms {self.marks['ready_ms']:.0f}", flush=True)
@@ -235,6 +238,7 @@ class StartupWatch(QObject):
                 QTimer.singleShot(round(self.idle_s * 1000), self._leave)
         elif self._elapsed_ms() > READY_WITHIN_S * 1000:
             gc.freeze()  # a sign-in form waiting for the trader: start-up is over all the same
+            self.window.removeEventFilter(self)
             if self.report:
                 print(
                     f"not ready after {READY_WITHIN_S:.0f} s: waiting for {missing}",
