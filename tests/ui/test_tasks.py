@@ -83,3 +83,20 @@ def test_wait_says_when_time_ran_out(qtbot):
     release.set()
     assert runner.wait(3000) is True
     runner.close()
+
+
+def test_a_closed_runner_deleted_with_its_owner_is_not_busy_once_its_task_returned(qtbot):
+    """The window closed and deleted while an order's answer was on its way: the answer has
+    nobody to go to, and the runner is idle once the order call returned."""
+    from PySide6.QtWidgets import QWidget
+
+    owner = QWidget()
+    runner = TaskRunner(threads=1, parent=owner)
+    release = threading.Event()
+    runner.run(lambda: release.wait(5), lambda _: None, lambda _: None)
+    runner.close(10)  # the task still runs
+    assert runner.busy
+    owner.deleteLater()
+    qtbot.wait(20)  # deleted, with the runner and its relay
+    release.set()
+    qtbot.waitUntil(lambda: not runner.busy, timeout=3000)

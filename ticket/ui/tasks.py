@@ -47,7 +47,11 @@ class TaskRunner(QObject):
 
     @property
     def busy(self) -> bool:
-        """A task runs, waits to, or has an answer not yet delivered."""
+        """A task runs or waits to; until close(), also an answer not yet delivered (after it,
+        answers are dropped, and the owner they would go to may be gone with the runner)."""
+        if self.closed:
+            with self._idle:
+                return self._unfinished > 0
         return bool(self._callbacks)
 
     def run(
