@@ -381,3 +381,31 @@ def test_rows_kept_event_by_event_are_the_rows_of_a_rebuild_whatever_the_order(q
         assert total == realised * 50  # ES: 50 a point
     kept.deleteLater()
     rebuilt.deleteLater()
+
+
+def test_a_resync_with_the_same_fills_keeps_the_books_and_a_changed_fill_is_matched_again(qtbot):
+    """A dropped socket's resync brings a new replica with the day's fills again: a contract's
+    book that matched exactly those fills is kept (matching thousands of fills again is most
+    of a resync's stall), and a fill that differs has the contract matched again."""
+    trip = bracket(10, filled=True)
+    trip["orders"][2] = frames.order(12, status="Filled", action="Sell", parent=10)
+    trip["fills"].append(frames.fill(1200, 12, qty=2, price=5994.25, action="Sell"))
+    flat = [frames.position(1, 0)]
+    feed = Feed(AccountReplica.from_sync(sync_reply(trip, positions=flat)))
+    table = OrdersTable(Session(feed))
+    qtbot.addWidget(table)
+    table.know(resolved_es())
+    feed.changed.emit(Change(reset=True))
+    assert table.item(0, PNL).text() == "+400.00"
+    matched = table._books[ES]
+
+    feed.replica = AccountReplica.from_sync(sync_reply(trip, positions=flat))  # the resync
+    feed.changed.emit(Change(reset=True))
+    assert table.item(0, PNL).text() == "+400.00"
+    assert table._books[ES] is matched
+
+    trip["fills"][-1] = frames.fill(1200, 12, qty=2, price=5993.25, action="Sell")  # corrected
+    feed.replica = AccountReplica.from_sync(sync_reply(trip, positions=flat))
+    feed.changed.emit(Change(reset=True))
+    assert table.item(0, PNL).text() == "+300.00"
+    assert table._books[ES] is not matched

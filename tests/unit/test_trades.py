@@ -345,3 +345,13 @@ def test_a_scale_outs_part_taken_first_closes_its_own_entry_not_the_older_part()
     flat = [*fills, fill(4, 30, Action.SELL, 1, "5999.00", seconds=4)]
     rows = {r.entry.id: r for r in trades([*parts, order(30, Action.SELL)], flat, {1: ES})}
     assert rows[10].exit_orders == (30,) and rows[10].money == Decimal("-50.00")
+
+
+def test_a_book_holds_exactly_the_fills_it_matched_and_no_others():
+    fills = [fill(1, 10, Action.BUY, 2, "100"), fill(2, 11, Action.SELL, 2, "101")]
+    book = Book(1, fills)
+    assert book.holds_exactly(list(reversed(fills)))  # the same fills, in any order
+    assert not book.holds_exactly(fills[:1])
+    changed = fill(2, 11, Action.SELL, 1, "101")
+    assert not book.holds_exactly([fills[0], changed])
+    assert not book.holds_exactly([*fills, fill(3, 12, Action.BUY, 1, "100")])

@@ -28,7 +28,7 @@ place as it comes. No server, no Qt: the window reads them and the tests drive t
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
@@ -123,6 +123,11 @@ class Book:
         self._closed: dict[int, list[Match]] = {}  # closing order id -> its matches
         for fill in sorted(fills, key=_time_order):
             self._take(fill)
+
+    def holds_exactly(self, fills: Sequence[Execution]) -> bool:
+        """Whether these are the very fills this book matched, no more and no fewer."""
+        seen = self._seen
+        return len(fills) == len(seen) and all(seen.get(f.id) == f for f in fills)
 
     def add(self, fill: Execution) -> set[int] | None:
         """A fill not seen before and later than every other: matched in place, and the orders

@@ -105,6 +105,7 @@ class OrdersTable(QTableView):
         self._by_order: dict[int, Row] = {}  # entry id -> row
         self._by_cl: dict[str, Row] = {}  # clOrdId of a click -> row
         self._books: dict[int, Book] = {}  # contract id -> the day's matched fills
+        self._before_reset: dict[int, Book] = {}  # the books of before the last rebuild
         self._trusted: dict[int, bool] = {}  # contract id -> its fills add up to its position
         self._asked: set[int] = set()  # contracts whose names were looked up
         self.cancel_action = QAction("Cancel order", self)
@@ -312,7 +313,10 @@ class OrdersTable(QTableView):
         for row in clicks:
             row.order_id, row.trade, row.texts = None, None, None
         self._by_order.clear()
-        self._books.clear()
+        # a resync brings the same fills again, mostly: a book they match is kept, not matched
+        # again (at thousands of fills, matching is most of a resync's stall)
+        self._before_reset = self._books
+        self._books = {}
         self._trusted.clear()
         rows: list[Row] = list(clicks)
         if replica is not None:
@@ -353,7 +357,11 @@ class OrdersTable(QTableView):
         made (a resync matches nothing until a row is shown)."""
         book = self._books.get(contract_id)
         if book is None:
-            book = self._books[contract_id] = self._book(replica, contract_id)
+            fills = replica.executions(contract_id)
+            before = self._before_reset.pop(contract_id, None)
+            if before is None or not before.holds_exactly(fills):
+                before = Book(contract_id, fills)
+            book = self._books[contract_id] = before
             self._trusted[contract_id] = self._reliable(replica, contract_id)
         return book
 
