@@ -114,17 +114,24 @@ class Bench:
         )
         self.counter = 0
 
-    def press_enter(self, widget) -> None:
-        """Post the key to the event loop, as the keyboard does (QTest would call the slots
-        synchronously, from Python, holding the GIL the worker needs)."""
+    def enter_keys(self) -> list:
+        """Enter's press and release, made ahead: the keyboard's events come from the window
+        system, and making them in Python is no part of the ticket's path to the wire."""
         from PySide6.QtCore import QEvent, Qt
         from PySide6.QtGui import QKeyEvent
+
+        return [
+            QKeyEvent(kind, Qt.Key.Key_Return, Qt.KeyboardModifier.NoModifier, "\r")
+            for kind in (QEvent.Type.KeyPress, QEvent.Type.KeyRelease)
+        ]
+
+    def press_enter(self, widget, keys: list | None = None) -> None:
+        """Post the key to the event loop, as the keyboard does (QTest would call the slots
+        synchronously, from Python, holding the GIL the worker needs)."""
         from PySide6.QtWidgets import QApplication
 
-        for kind in (QEvent.Type.KeyPress, QEvent.Type.KeyRelease):
-            QApplication.postEvent(
-                widget, QKeyEvent(kind, Qt.Key.Key_Return, Qt.KeyboardModifier.NoModifier, "\r")
-            )
+        for event in keys or self.enter_keys():
+            QApplication.postEvent(widget, event)
 
     def one_order(self, wait_before_enter: float = 0.05) -> tuple[float, int]:
         """Enter on the card to the request fully received (ms), and the connections the
@@ -142,8 +149,9 @@ class Bench:
         pump(app, lambda: time.monotonic() >= settle)
         seen = len(sim.requests(self.PLACE))
         connections = sim.connections
+        keys = self.enter_keys()
         started = time.perf_counter()
-        self.press_enter(window.confirm)
+        self.press_enter(window.confirm, keys)
         pump(app, lambda: len(sim.requests(self.PLACE)) > seen)
         wire = sim.requests(self.PLACE)[-1].received_at - started
         new = sim.connections - connections
