@@ -100,3 +100,15 @@ def test_a_closed_runner_deleted_with_its_owner_is_not_busy_once_its_task_return
     qtbot.wait(20)  # deleted, with the runner and its relay
     release.set()
     qtbot.waitUntil(lambda: not runner.busy, timeout=3000)
+
+
+def test_prestarted_workers_wait_for_the_first_task(qtbot):
+    runner = TaskRunner(threads=1)
+    runner.prestart()
+    (worker,) = runner._workers
+    assert worker.is_alive()
+    seen = []
+    runner.run(threading.current_thread, seen.append, seen.append)
+    qtbot.waitUntil(lambda: bool(seen), timeout=3000)
+    assert seen == [worker] and runner._workers == [worker]  # no second thread started
+    runner.close()

@@ -139,6 +139,7 @@ class SessionController(QObject):
                 return
             self.connection = connection
             self.accounts = accounts
+            self.orders.prestart()  # the first order then finds its thread waiting
             self._set_rest(True, "")
             self._show_refusal("")
             self.feed.start(market_data_url(connection), self._md_token)

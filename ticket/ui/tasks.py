@@ -65,10 +65,18 @@ class TaskRunner(QObject):
         with self._idle:
             self._unfinished += 1
         if len(self._workers) < self._size:  # started on first need, not with the window
-            worker = threading.Thread(target=self._work, name="ticket-task", daemon=True)
-            self._workers.append(worker)
-            worker.start()
+            self._start_worker()
         self._jobs.put((number, fn))
+
+    def prestart(self) -> None:
+        """Start every worker now, so that a first task (a first order) finds one waiting."""
+        while len(self._workers) < self._size:
+            self._start_worker()
+
+    def _start_worker(self) -> None:
+        worker = threading.Thread(target=self._work, name="ticket-task", daemon=True)
+        self._workers.append(worker)
+        worker.start()
 
     def _work(self) -> None:
         while (job := self._jobs.get()) is not None:
