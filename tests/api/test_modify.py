@@ -28,6 +28,13 @@ MODIFY = "order/modifyorder"
 ES = BUILT_IN["ES"]
 
 
+def position_of(replica, order_id):
+    """The position of an order's contract, once the stream has told of both (the order's
+    event may come after the fill's)."""
+    order = replica.order(order_id)
+    return replica.position(order.contract_id) if order is not None else None
+
+
 def long_trade(sim, client, qty=2):
     """A long filled at once at 6000.25: stop 5998.25, target 6004.25."""
     sim.set_price(sim.front("ES"), "6000.00")
@@ -236,7 +243,7 @@ def quote_now(sim):
 def test_auto_trailing_follows_the_market_and_pauses_when_the_account_feed_drops(sim, client, feed):
     watch, seen, user, token = feed()
     entry, stop, _ = long_trade(sim, client)
-    wait_for(lambda: watch.read(lambda r: r.position(r.order(entry).contract_id)) is not None)
+    wait_for(lambda: watch.read(lambda r: position_of(r, entry)) is not None)
     wait_for(lambda: has_room(client.budget), what="the look-ups of the set-up to age out")
     contract_id = watch.read(lambda r: r.order(entry).contract_id)
     clock = [0.0]
@@ -286,7 +293,7 @@ def test_auto_trailing_follows_the_market_and_pauses_when_the_account_feed_drops
 def test_auto_break_even_moves_once_and_waits_a_second_between_changes(sim, client, feed):
     watch, _, _, _ = feed()
     entry, stop, _ = long_trade(sim, client)
-    wait_for(lambda: watch.read(lambda r: r.position(r.order(entry).contract_id)) is not None)
+    wait_for(lambda: watch.read(lambda r: position_of(r, entry)) is not None)
     wait_for(lambda: has_room(client.budget), what="the look-ups of the set-up to age out")
     clock = [50.0]
     auto = AutoStop(
@@ -325,7 +332,7 @@ def test_the_auto_stop_leaves_room_in_the_request_budget():
 def test_the_auto_stop_holds_while_the_budget_is_nearly_spent(sim, client, feed):
     watch, _, _, _ = feed()
     entry, stop, _ = long_trade(sim, client)
-    wait_for(lambda: watch.read(lambda r: r.position(r.order(entry).contract_id)) is not None)
+    wait_for(lambda: watch.read(lambda r: position_of(r, entry)) is not None)
     client.budget = RequestBudget(per_second=5, per_minute=10, per_hour=3000)
     for _ in range(8):
         client.budget.take(Kind.ORDER)
