@@ -172,6 +172,8 @@ def run(pairs: int, in_process: bool, against: str | None) -> None:
         )
     if against:
         for what in ("frame", "paint", "ready"):
+            if any(what not in t for t in other):
+                continue  # that one does not report it (no start-up frame before it)
             mine, theirs = [t[what] for t in ticket], [t[what] for t in other]
             ratios = [m / t for m, t in zip(mine, theirs, strict=True)]
             row(
