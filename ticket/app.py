@@ -25,7 +25,7 @@ from ticket.services import (
 )
 from ticket.sim.process import PracticeServer
 from ticket.ui.icon import app_icon
-from ticket.ui.startup_frame import StartupFrame, window_settings
+from ticket.ui.startup_frame import StartupFrame, application, window_settings
 from ticket.ui.window import TicketWindow
 
 
@@ -99,11 +99,7 @@ def _run(
     if url is not None:
         opener.close()
     tune_runtime()
-    existing = QApplication.instance()
-    app = existing if isinstance(existing, QApplication) else QApplication(sys.argv)
-    app.setApplicationName("ticket")
-    app.setApplicationDisplayName("ticket")
-    app.setDesktopFileName("ticket")
+    app = application()
     app.setWindowIcon(app_icon())
     window = build_window()
     window.session.opener = opener

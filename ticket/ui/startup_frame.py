@@ -134,14 +134,20 @@ def skip_pyside_source_scan() -> None:
         feature._mod_uses_pyside = lambda module: False
 
 
-def show_frame() -> StartupFrame:
-    """Show the frame and return once it has painted (or after PAINT_WAIT_MS)."""
-    skip_pyside_source_scan()
+def application() -> QApplication:
+    """The one QApplication, made on first call, named for the desktop."""
     existing = QApplication.instance()
     app = existing if isinstance(existing, QApplication) else QApplication(sys.argv)
     app.setApplicationName("ticket")
     app.setApplicationDisplayName("ticket")
     app.setDesktopFileName("ticket")
+    return app
+
+
+def show_frame() -> StartupFrame:
+    """Show the frame and return once it has painted (or after PAINT_WAIT_MS)."""
+    skip_pyside_source_scan()
+    application()
     frame = StartupFrame(window_settings())
     frame.show()
     frame.wait_for_paint()
