@@ -113,3 +113,19 @@ def test_a_window_not_painted_soon_still_connects(qtbot):
     finally:
         gc.unfreeze()
         window.removeEventFilter(watch)
+
+
+def test_a_simulator_whose_window_is_gone_before_reading_ends_quietly(tmp_path):
+    """The window died (or failed) before it read where its simulator listens."""
+    simulator = subprocess.Popen(
+        [sys.executable, "-m", "ticket.sim.process", "0"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=_environment(tmp_path),
+    )
+    assert simulator.stdout is not None and simulator.stderr is not None
+    simulator.stdout.close()  # nobody will read
+    _, errors = simulator.communicate(timeout=30)
+    assert simulator.returncode == 0
+    assert b"Traceback" not in errors and b"BrokenPipe" not in errors

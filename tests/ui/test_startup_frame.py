@@ -159,3 +159,16 @@ def test_modules_imported_after_the_frame_are_not_read_as_source(tmp_path, monke
 
     assert ticket_probe_module.VALUE == 1
     assert str(module) not in linecache.cache
+
+
+def test_a_hand_edited_window_size_is_ignored_not_fatal(qtbot, frames):
+    from ticket.ui.window import TicketWindow
+
+    settings = window_settings()
+    settings.setValue("window/geometry", "940x700 please")
+    frame = StartupFrame(settings)
+    frames.append(frame)
+    assert (frame.width(), frame.height()) == DEFAULT_SIZE
+    window = TicketWindow(settings)
+    qtbot.addWidget(window)
+    assert window.width() > 0

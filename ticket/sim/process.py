@@ -28,7 +28,12 @@ def main(argv: Sequence[str] = ()) -> int:
 
     sim = Simulator(tick_interval=tick or None).start()
     where = {"base_url": sim.base_url, "md_url": sim.md_url, "pid": os.getpid()}
-    print(json.dumps(where), flush=True)
+    try:
+        print(json.dumps(where), flush=True)
+    except BrokenPipeError:  # the window ended before it read where: nobody is left to serve
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # nor to flush to
+        sim.stop()
+        return 0
     sys.stdout = sys.stderr  # nobody reads that pipe again: a stray print must never block
     try:
         while sys.stdin.buffer.read(4096):  # nothing is sent: this waits for end of file

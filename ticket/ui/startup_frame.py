@@ -14,7 +14,7 @@ from __future__ import annotations
 import sys
 import time
 
-from PySide6.QtCore import QEventLoop, QSettings, QTimer
+from PySide6.QtCore import QByteArray, QEventLoop, QSettings, QTimer
 from PySide6.QtGui import QCloseEvent, QColor, QPaintEvent, QPalette, QResizeEvent
 from PySide6.QtWidgets import QApplication, QWidget
 
@@ -32,6 +32,13 @@ BORDER, BANNER_HEIGHT, BANNER_INSET = 4, 29, 8  # where the window's banner sits
 def window_settings() -> QSettings:
     """Window state only, in the config dir (platformdirs). Never a secret."""
     return QSettings(str(config_dir() / "window.ini"), QSettings.Format.IniFormat)
+
+
+def saved_geometry(settings: QSettings) -> QByteArray | None:
+    """The window's size and place as last saved; None for anything else (a hand-edited
+    file)."""
+    value = settings.value("window/geometry")
+    return value if isinstance(value, QByteArray) else None
 
 
 def was_dark(settings: QSettings) -> bool:
@@ -68,7 +75,7 @@ class StartupFrame(QWidget):
         self.banner = QWidget(self.inside)
         self.banner.setPalette(grey)
         self.banner.setAutoFillBackground(True)
-        geometry = settings.value("window/geometry")
+        geometry = saved_geometry(settings)
         if geometry is None or not self.restoreGeometry(geometry):
             self.resize(*DEFAULT_SIZE)
         self.painted_at: float | None = None  # time.perf_counter() of the first paint

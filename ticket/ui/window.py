@@ -30,7 +30,7 @@ from ticket.ui.safety import SafetyController, SafetyLinks
 from ticket.ui.session import SessionController
 from ticket.ui.session_bar import SessionBar
 from ticket.ui.settings_dialog import open_settings
-from ticket.ui.startup_frame import LAST_DARK_KEY
+from ticket.ui.startup_frame import LAST_DARK_KEY, saved_geometry
 from ticket.ui.theme import CHOICES, Theme
 from ticket.ui.trade_flow import TradeFlow
 from ticket.ui.viewmodel import TicketViewModel
@@ -96,7 +96,7 @@ class TicketWindow(
         self._connect_signals()
         self._show_environment(None)
         self.vm.refresh()
-        geometry = settings.value("window/geometry")
+        geometry = saved_geometry(settings)
         if geometry is not None:
             self.restoreGeometry(geometry)
         self._wanted_height = self.height()
