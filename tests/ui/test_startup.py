@@ -81,27 +81,40 @@ def test_the_practice_simulator_ends_when_the_window_is_killed(tmp_path):
     assert _until_none_left(env["TICKET_CONFIG_DIR"]) == []
 
 
-def test_a_window_not_painted_soon_still_connects(qtbot):
-    """Started minimised or hidden, the window gets no first paint: it connects all the same."""
-    import gc
+def _watched(window, connected, frame=None):
+    """`window` (a plain widget standing in for the ticket's) under a StartupWatch that
+    records each connect in `connected`."""
     from types import SimpleNamespace
 
-    from PySide6.QtWidgets import QApplication, QWidget
+    from PySide6.QtWidgets import QApplication
 
-    from ticket.app import CONNECT_ANYWAY_S, StartupWatch
+    from ticket.app import StartupWatch
 
-    window = QWidget()  # never shown: never painted
     window.account = window.contract = None
     window.quote_bar = SimpleNamespace(quote=None)
-    connected = []
     watch = StartupWatch(
         QApplication.instance(),
         window,
         time.perf_counter(),
         lambda: connected.append(1),
         report=False,
+        frame=frame,
     )
     window.installEventFilter(watch)
+    return watch
+
+
+def test_a_window_not_painted_soon_still_connects(qtbot):
+    """Started minimised or hidden, the window gets no first paint: it connects all the same."""
+    import gc
+
+    from PySide6.QtWidgets import QWidget
+
+    from ticket.app import CONNECT_ANYWAY_S
+
+    window = QWidget()  # never shown: never painted
+    connected = []
+    watch = _watched(window, connected)
     try:
         qtbot.waitUntil(lambda: connected == [1], timeout=round(CONNECT_ANYWAY_S * 1000) + 3000)
         assert "paint_ms" not in watch.marks
@@ -113,6 +126,28 @@ def test_a_window_not_painted_soon_still_connects(qtbot):
     finally:
         gc.unfreeze()
         window.removeEventFilter(watch)
+
+
+def test_the_start_up_frame_goes_once_the_window_has_painted(qtbot):
+    from PySide6.QtWidgets import QWidget
+
+    from ticket.ui.startup_frame import show_frame
+
+    frame = show_frame()
+    window = QWidget()
+    qtbot.addWidget(window)
+    connected = []
+    watch = _watched(window, connected, frame)
+    try:
+        frame.hand_over_to(window)
+        assert frame.isVisible()
+        window.show()
+        qtbot.waitUntil(lambda: connected == [1], timeout=3000)
+        assert "paint_ms" in watch.marks  # retired after the window's paint, not on a timer
+        assert not frame.isVisible() and window.isVisible()
+    finally:
+        window.removeEventFilter(watch)
+        frame.retire()
 
 
 def test_a_simulator_whose_window_is_gone_before_reading_ends_quietly(tmp_path):

@@ -111,38 +111,6 @@ def test_closing_the_frame_while_the_ticket_starts_closes_the_ticket(qtbot, fram
     assert not window.isVisible()
 
 
-def test_the_frame_goes_once_the_window_has_painted(qtbot, frames):
-    from types import SimpleNamespace
-
-    from ticket.app import StartupWatch
-
-    frame = show_frame()
-    frames.append(frame)
-    window = QWidget()
-    qtbot.addWidget(window)
-    window.account = window.contract = None
-    window.quote_bar = SimpleNamespace(quote=None)
-    connected = []
-    watch = StartupWatch(
-        QApplication.instance(),
-        window,
-        time.perf_counter(),
-        lambda: connected.append(1),
-        report=False,
-        frame=frame,
-    )
-    window.installEventFilter(watch)
-    try:
-        frame.hand_over_to(window)
-        assert frame.isVisible()
-        window.show()
-        qtbot.waitUntil(lambda: connected == [1], timeout=3000)
-        assert "paint_ms" in watch.marks  # retired after the window's paint, not on a timer
-        assert not frame.isVisible() and window.isVisible()
-    finally:
-        window.removeEventFilter(watch)
-
-
 def test_modules_imported_after_the_frame_are_not_read_as_source(tmp_path, monkeypatch):
     """PySide reads the source of every module imported after it unless told not to: 35 ms of
     start-up and megabytes of lines kept in linecache."""
